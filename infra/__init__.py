@@ -1,0 +1,1 @@
+"""Rupaya infrastructure tooling: the `infra` command and the library behind it."""

@@ -1,0 +1,97 @@
+"""Serve moto with the project's runtime patches applied.
+
+    python -m infra.emulator.server --host 127.0.0.1 --port 5000 [--disable-patch NAME ...]
+
+Patches can also be switched off with ``INFRA_EMULATOR_DISABLE_PATCHES=a,b``.
+The server answers every AWS service on one endpoint (moto's host/signature
+dispatch) plus moto's own ``/moto-api/`` (e.g. ``POST /moto-api/reset``), and
+runs until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+
+DISABLE_ENV = "INFRA_EMULATOR_DISABLE_PATCHES"
+
+# moto reads its settings when it is imported, so these go in first.
+# AWS-managed IAM policies (e.g. service-role/AmazonECSTaskExecutionRolePolicy)
+# only exist when moto loads them; attaching one fails with NoSuchEntity otherwise.
+MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+
+
+def disabled_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+    return [name.strip() for name in environ.get(DISABLE_ENV, "").split(",") if name.strip()]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.emulator.server", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    parser.add_argument(
+        "--disable-patch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave this patch out (repeatable); see --list-patches",
+    )
+    parser.add_argument("--list-patches", action="store_true", help="print the patch names and exit")
+    return parser.parse_args(argv)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for key, value in MOTO_SETTINGS.items():
+        os.environ[key] = value
+    # Some moto backends call back into "the server" on this port (e.g. SQS/SNS).
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+
+    from infra.emulator.patches import PATCH_NAMES, apply_patches
+
+    if args.list_patches:
+        print("\n".join(PATCH_NAMES))
+        return 0
+
+    disabled = [*args.disable_patch, *disabled_from_env()]
+    try:
+        applied = apply_patches(disabled)
+    except ValueError as exc:
+        print(f"infra.emulator.server: {exc}", file=sys.stderr)
+        return 2
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    print(f"patches applied: {', '.join(applied) or '(none)'}", flush=True)
+    print(f"patches disabled: {', '.join(sorted(set(disabled))) or '(none)'}", flush=True)
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        args.host,
+        args.port,
+        app,
+        threaded=True,
+        use_reloader=False,
+        request_handler=MotoRequestHandler,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Errors a user can cause and fix.
+
+They are printed as one line and end the command with exit code 2 (usage or input error);
+everything else is a bug in this program and stays a traceback.
+"""
+
+
+class InfraError(Exception):
+    """A problem with the user's input, environment or tools, reported in one line."""
+
+    exit_code = 2
+
+
+class CheckFailed(Exception):  # noqa: N818 - a verdict, not an error in the program
+    """A check ran and found violations (exit code 1)."""
+
+    exit_code = 1

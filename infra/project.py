@@ -1,0 +1,65 @@
+"""Where things are: the repository, its Terraform tree, the env roots and infra's own state."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from infra.errors import InfraError
+from infra.tiers import load_tiers
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Roots that are not tiers: applied once per account, before any env.
+BOOTSTRAP = "bootstrap"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A checkout of this repository, or a copy of its Terraform tree (tests use broken copies)."""
+
+    terraform_dir: Path
+    state_dir: Path
+
+    @classmethod
+    def discover(cls, terraform_dir: str | os.PathLike | None = None) -> Project:
+        tf = Path(terraform_dir or os.environ.get("INFRA_TERRAFORM_DIR") or REPO_ROOT / "terraform")
+        if not (tf / "tiers.yaml").is_file():
+            raise InfraError(f"{tf}: not a Terraform tree of this project (no tiers.yaml in it)")
+        state = Path(os.environ.get("INFRA_STATE_DIR") or REPO_ROOT / ".infra")
+        return cls(terraform_dir=tf.resolve(), state_dir=state.resolve())
+
+    @property
+    def tiers_file(self) -> Path:
+        return self.terraform_dir / "tiers.yaml"
+
+    @cached_property
+    def tiers(self) -> dict:
+        return load_tiers(self.tiers_file)
+
+    @property
+    def envs(self) -> list[str]:
+        """The env names, in tier order (dev, staging, prod): the keys of tiers.yaml."""
+        return list(self.tiers["tiers"])
+
+    def env_dir(self, env: str) -> Path:
+        return self.root_dir(self.check_env(env))
+
+    def root_dir(self, root: str) -> Path:
+        path = self.terraform_dir / BOOTSTRAP if root == BOOTSTRAP else self.terraform_dir / "envs" / root
+        if not path.is_dir():
+            raise InfraError(f"{path}: Terraform root for '{root}' is missing")
+        return path
+
+    def check_env(self, env: str) -> str:
+        if env not in self.envs:
+            raise InfraError(f"unknown environment '{env}': choose one of {', '.join(self.envs)}")
+        return env
+
+    def resolve_envs(self, env: str | None) -> list[str]:
+        """`None` or 'all' means every env; anything else must name one."""
+        if env in (None, "all"):
+            return self.envs
+        return [self.check_env(env)]

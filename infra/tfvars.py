@@ -1,0 +1,54 @@
+"""Early checks of a root's terraform.tfvars: syntax, and that every name is a declared variable.
+
+Terraform reports a malformed tfvars file only after init, and an undeclared name only as a
+warning; both deserve one clear line before anything runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hcl2
+from lark.exceptions import LarkError, UnexpectedInput
+
+from infra.errors import InfraError
+
+
+def parse_hcl_file(path: Path) -> dict:
+    """Parse one HCL file; a syntax error becomes an InfraError with file, line and column."""
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise InfraError(f"{path}: not a text file (cannot decode as UTF-8)") from None
+    try:
+        return hcl2.loads(text)
+    except UnexpectedInput as exc:
+        raise InfraError(f"{path}:{exc.line}:{exc.column}: malformed HCL near {_near(text, exc)}") from None
+    except (LarkError, ValueError, TypeError, RecursionError) as exc:
+        raise InfraError(f"{path}: malformed HCL ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+
+
+def _near(text: str, exc: UnexpectedInput) -> str:
+    lines = text.splitlines()
+    line = lines[exc.line - 1].strip() if 0 < exc.line <= len(lines) else ""
+    return repr(line[:60]) if line else "end of file"
+
+
+def declared_variables(root: Path) -> set[str]:
+    names: set[str] = set()
+    for tf in sorted(root.glob("*.tf")):
+        for block in parse_hcl_file(tf).get("variable", []):
+            names.update(name.strip('"') for name in block)
+    return names
+
+
+def check_tfvars(root: Path) -> dict:
+    """The root's terraform.tfvars as a dict (empty if absent), after syntax and name checks."""
+    path = root / "terraform.tfvars"
+    if not path.exists():
+        return {}
+    values = parse_hcl_file(path)
+    unknown = sorted(set(values) - declared_variables(root))
+    if unknown:
+        raise InfraError(f"{path}: {', '.join(unknown)}: not declared as a variable in {root}")
+    return values

@@ -1,0 +1,58 @@
+"""The tier table (terraform/tiers.yaml): loaded once, checked against its schema and its own logic.
+
+The same file is read by Terraform (yamldecode), so what is checked here is what Terraform would
+otherwise only discover late, in a plan, or never.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from infra.errors import InfraError
+
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "tiers.schema.json"
+
+
+@cache
+def tiers_schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text())
+
+
+def load_tiers(path: Path) -> dict:
+    """Read and check the tier file; any problem is an InfraError naming the file and the key."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise InfraError(f"{path}: cannot read tier file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InfraError(f"{path}:{where}: malformed YAML: {problem}") from None
+    check_tiers(data, path)
+    return data
+
+
+def check_tiers(data: object, path: Path | str = "tiers.yaml") -> None:
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(tiers_schema()).iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise InfraError(f"{path}: {where}: {error.message}")
+    for env, tier in data["tiers"].items():
+        svc, cache_, budget = tier["service"], tier["cache"], tier["budget_usd_month"]
+        if svc["min_tasks"] > svc["max_tasks"]:
+            raise InfraError(f"{path}: tiers.{env}.service: min_tasks {svc['min_tasks']} > max_tasks {svc['max_tasks']}")
+        if cache_["multi_az"] and cache_["replicas_per_shard"] < 1:
+            raise InfraError(f"{path}: tiers.{env}.cache: multi_az needs replicas_per_shard >= 1")
+        if budget["min"] > budget["max"]:
+            raise InfraError(f"{path}: tiers.{env}.budget_usd_month: min > max")
+
+
+def node_count(cache_tier: dict) -> int:
+    """Nodes in a replication group: shards x (primary + replicas)."""
+    return cache_tier["shards"] * (1 + cache_tier["replicas_per_shard"])

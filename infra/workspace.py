@@ -1,0 +1,145 @@
+"""Work copies of Terraform roots, pointed at an emulator by an override file.
+
+The committed `.tf` files are the real-AWS configuration. To run a root against an emulator, infra
+copies the Terraform tree into its state dir and adds one `*_override.tf` file to the root, in the
+manner of LocalStack's tflocal: it sets fake credentials, sends every service to the emulator's
+endpoint and swaps the S3 backend for a local (or emulator-hosted S3) one. The copy keeps its
+`.terraform` directory between runs, so repeated plans do not re-initialise from scratch, and the
+state lives outside the copy, so refreshing the copy never loses it.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.project import BOOTSTRAP, Project
+
+OVERRIDE_NAME = "infra_emulator_override.tf"
+
+# Services the stack talks to, by the provider's `endpoints` argument names.
+ENDPOINT_SERVICES = (
+    "acm", "appautoscaling", "appconfig", "cloudwatch", "dynamodb", "ec2", "ecr", "ecs", "elasticache",
+    "elbv2", "events", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "sns", "sqs",
+    "ssm", "sts",
+)
+# The emulator's fake credentials; set explicitly so real AWS credentials in the caller's
+# environment are never sent anywhere.
+EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+_SKIP_DIRS = {".terraform"}
+
+
+def _skip(path: Path) -> bool:
+    name = path.name
+    return name.endswith((".tfstate", ".tfstate.backup", ".tfplan")) or name.endswith("_override.tf")
+
+
+def sync_tree(src: Path, dst: Path) -> None:
+    """Make dst a copy of src's Terraform files, leaving dst's .terraform dirs and overrides alone."""
+    dst.mkdir(parents=True, exist_ok=True)
+    src_names = set()
+    for entry in src.iterdir():
+        if entry.name in _SKIP_DIRS or _skip(entry):
+            continue
+        src_names.add(entry.name)
+        target = dst / entry.name
+        if entry.is_dir():
+            if target.exists() and not target.is_dir():
+                target.unlink()
+            sync_tree(entry, target)
+        elif not target.is_file() or not filecmp.cmp(entry, target, shallow=False):
+            if target.is_dir():
+                shutil.rmtree(target)
+            shutil.copy2(entry, target)
+    for stale in dst.iterdir():
+        if stale.name not in src_names and stale.name not in _SKIP_DIRS and not _skip(stale):
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+
+
+def override_hcl(endpoint: str, backend: str) -> str:
+    endpoints = "\n".join(f'    {svc:<15} = "{endpoint}"' for svc in ENDPOINT_SERVICES)
+    return f"""# Written by infra: points this root at the AWS emulator at {endpoint}. Never committed.
+provider "aws" {{
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  # The emulator answers sts:GetCallerIdentity; without the account id, ARNs built by the
+  # provider have an empty account field and tag look-ups by ARN never match.
+  skip_requesting_account_id = false
+  s3_use_path_style          = true
+  # Calls the emulator does not implement fail in seconds instead of retrying for minutes.
+  max_retries = 2
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+
+terraform {{
+{backend}
+}}
+"""
+
+
+def local_backend(state_file: Path) -> str:
+    return f'  backend "local" {{\n    path = "{state_file}"\n  }}'
+
+
+def s3_backend(endpoint: str, bucket: str, key: str, region: str = "us-east-1") -> str:
+    """The real S3 backend with locking, its endpoints sent to the emulator."""
+    return (
+        '  backend "s3" {\n'
+        f'    bucket                      = "{bucket}"\n'
+        f'    key                         = "{key}"\n'
+        f'    region                      = "{region}"\n'
+        "    use_lockfile                = true\n"
+        "    encrypt                     = true\n"
+        "    use_path_style              = true\n"
+        '    access_key                  = "test"\n'
+        '    secret_key                  = "test"\n'
+        "    skip_credentials_validation = true\n"
+        "    skip_metadata_api_check     = true\n"
+        "    skip_region_validation      = true\n"
+        "    skip_requesting_account_id  = true\n"
+        f'    endpoints = {{\n      s3  = "{endpoint}"\n      sts = "{endpoint}"\n    }}\n'
+        "  }"
+    )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One root (an env or bootstrap) of one work copy, e.g. .infra/work/emulator/envs/dev."""
+
+    root: str
+    dir: Path
+    state_file: Path
+    log_dir: Path
+    plan_file: Path
+    plan_json: Path
+
+
+def prepare(
+    project: Project, root: str, endpoint: str, label: str = "emulator", backend: str | None = None
+) -> Workspace:
+    """Refresh the work copy `label` and point `root` in it at the emulator."""
+    base = project.state_dir / "work" / label
+    project.root_dir(root)  # fails clearly when the root is missing
+    sync_tree(project.terraform_dir, base / "terraform")
+    rel = Path(BOOTSTRAP) if root == BOOTSTRAP else Path("envs") / root
+    root_dir = base / "terraform" / rel
+    state_file = base / "state" / f"{root}.tfstate"
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    (root_dir / OVERRIDE_NAME).write_text(override_hcl(endpoint, backend or local_backend(state_file)))
+    plans = base / "plans"
+    plans.mkdir(parents=True, exist_ok=True)
+    logs = base / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return Workspace(
+        root=root, dir=root_dir, state_file=state_file, log_dir=logs,
+        plan_file=plans / f"{root}.tfplan", plan_json=plans / f"{root}.plan.json",
+    )

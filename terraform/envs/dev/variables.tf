@@ -1,0 +1,37 @@
+variable "project" {
+  description = "Project name; resource names start with \"<project>-<environment>\"."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name: the key of this env in terraform/tiers.yaml."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+}
+
+variable "ecr_repository_name" {
+  description = "Name of this env's ECR repository."
+  type        = string
+}
+
+variable "domain_name" {
+  description = "Public name of the API (used for the ACM certificate when HTTPS is on)."
+  type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "ARN of an issued ACM certificate for HTTPS; wins over domain_name."
+  type        = string
+  default     = null
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic; null for none."
+  type        = string
+  default     = null
+}

@@ -1,0 +1,19 @@
+# A thin root: this env's entry of tiers.yaml (the single source of truth for sizing) passed to
+# the platform module, which composes the concern modules. An environment name missing from
+# tiers.yaml fails here with "Invalid index".
+locals {
+  tier = yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment]
+}
+
+module "platform" {
+  source = "../../modules/platform"
+
+  project             = var.project
+  environment         = var.environment
+  tier                = local.tier
+  region              = var.region
+  ecr_repository_name = var.ecr_repository_name
+  domain_name         = var.domain_name
+  certificate_arn     = var.certificate_arn
+  alarm_email         = var.alarm_email
+}

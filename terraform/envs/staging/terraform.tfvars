@@ -1,0 +1,4 @@
+project             = "rupaya"
+environment         = "staging"
+region              = "us-east-1"
+ecr_repository_name = "rupaya-backend-staging"

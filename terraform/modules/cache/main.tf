@@ -1,0 +1,116 @@
+locals {
+  port   = 6379
+  family = "redis7"
+
+  nodes_per_shard = 1 + var.replicas_per_shard
+  node_count      = var.shards * local.nodes_per_shard
+}
+
+# ElastiCache has no write-only auth-token argument in provider 5.100, so this value
+# ends up in state; state is therefore kept in a KMS-encrypted backend.
+data "aws_secretsmanager_secret_version" "auth_token" {
+  secret_id = var.auth_token_secret_arn
+}
+
+resource "aws_elasticache_subnet_group" "this" {
+  name        = "${var.name}-cache"
+  description = "Cache subnets for ${var.name}"
+  subnet_ids  = var.subnet_ids
+
+  tags = merge(var.tags, { Name = "${var.name}-cache" })
+}
+
+################################################################################
+# Security group: Redis only from the listed security groups, no egress
+################################################################################
+
+resource "aws_security_group" "this" {
+  name        = "${var.name}-cache"
+  description = "ElastiCache Redis for ${var.name}: 6379 from allowed security groups only"
+  vpc_id      = var.vpc_id
+
+  # Without egress rules the provider removes AWS's default allow-all egress: the
+  # cache never opens connections itself.
+  tags = merge(var.tags, { Name = "${var.name}-cache" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "redis" {
+  # count, not for_each: the IDs usually come from other modules and are unknown at plan.
+  count = length(var.allowed_security_group_ids)
+
+  security_group_id            = aws_security_group.this.id
+  description                  = "Redis from allowed security group ${count.index + 1}"
+  ip_protocol                  = "tcp"
+  from_port                    = local.port
+  to_port                      = local.port
+  referenced_security_group_id = var.allowed_security_group_ids[count.index]
+
+  tags = var.tags
+}
+
+################################################################################
+# Parameter group
+################################################################################
+
+resource "aws_elasticache_parameter_group" "this" {
+  # cluster-enabled cannot change on a group in use, so the mode is part of the name
+  # and a mode switch builds a new group first.
+  name        = "${var.name}-${local.family}${var.cluster_mode ? "-cluster" : ""}"
+  family      = local.family
+  description = "Redis parameters for ${var.name}"
+
+  # "no" is the redis7 default, so the parameter is only set for cluster mode.
+  dynamic "parameter" {
+    for_each = var.cluster_mode ? [1] : []
+    content {
+      name  = "cluster-enabled"
+      value = "yes"
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+################################################################################
+# Replication group (also for a single node, so encryption and AUTH are the same in every tier)
+################################################################################
+
+resource "aws_elasticache_replication_group" "this" {
+  replication_group_id = var.name
+  description          = "Redis for ${var.name}"
+
+  engine               = "redis"
+  engine_version       = var.engine_version
+  node_type            = var.node_type
+  port                 = local.port
+  parameter_group_name = aws_elasticache_parameter_group.this.name
+
+  # Non-cluster mode: one shard of 1 primary + replicas. Cluster mode: shards x (1 + replicas).
+  num_cache_clusters      = var.cluster_mode ? null : local.nodes_per_shard
+  num_node_groups         = var.cluster_mode ? var.shards : null
+  replicas_per_node_group = var.cluster_mode ? var.replicas_per_shard : null
+
+  # Cluster-mode-enabled groups require automatic failover even without replicas.
+  automatic_failover_enabled = var.multi_az || var.cluster_mode
+  multi_az_enabled           = var.multi_az
+
+  subnet_group_name  = aws_elasticache_subnet_group.this.name
+  security_group_ids = [aws_security_group.this.id]
+
+  at_rest_encryption_enabled = true
+  kms_key_id                 = var.kms_key_arn
+  transit_encryption_enabled = true
+  auth_token                 = data.aws_secretsmanager_secret_version.auth_token.secret_string
+
+  snapshot_retention_limit   = var.snapshot_retention_days
+  snapshot_window            = var.snapshot_window
+  maintenance_window         = var.maintenance_window
+  auto_minor_version_upgrade = true
+  apply_immediately          = var.apply_immediately
+
+  tags = merge(var.tags, { Name = var.name })
+}

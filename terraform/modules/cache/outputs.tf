@@ -1,0 +1,49 @@
+output "replication_group_id" {
+  description = "Replication group ID."
+  value       = aws_elasticache_replication_group.this.id
+}
+
+output "replication_group_arn" {
+  description = "Replication group ARN."
+  value       = aws_elasticache_replication_group.this.arn
+}
+
+output "primary_endpoint_address" {
+  description = "Primary (read/write) endpoint; null in cluster mode, where clients use the configuration endpoint."
+  value       = var.cluster_mode ? null : aws_elasticache_replication_group.this.primary_endpoint_address
+}
+
+output "reader_endpoint_address" {
+  description = "Reader endpoint spread over the replicas; null in cluster mode."
+  value       = var.cluster_mode ? null : aws_elasticache_replication_group.this.reader_endpoint_address
+}
+
+output "configuration_endpoint_address" {
+  description = "Cluster-mode configuration endpoint; null when cluster mode is off."
+  value       = var.cluster_mode ? aws_elasticache_replication_group.this.configuration_endpoint_address : null
+}
+
+output "port" {
+  description = "Redis port."
+  value       = aws_elasticache_replication_group.this.port
+}
+
+output "security_group_id" {
+  description = "Security group of the cache."
+  value       = aws_security_group.this.id
+}
+
+output "member_clusters" {
+  description = "IDs of the cache clusters (nodes) in the replication group."
+  value       = aws_elasticache_replication_group.this.member_clusters
+}
+
+output "node_count" {
+  description = "Number of cache nodes: shards x (1 + replicas_per_shard)."
+  value       = local.node_count
+}
+
+output "tls_enabled" {
+  description = "Always true: clients must connect with TLS (rediss://) and the AUTH token."
+  value       = aws_elasticache_replication_group.this.transit_encryption_enabled
+}

@@ -1,0 +1,153 @@
+mock_provider "aws" {
+  mock_data "aws_secretsmanager_secret_version" {
+    defaults = {
+      secret_string = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"
+    }
+  }
+}
+
+variables {
+  name                       = "rupaya-test"
+  engine_version             = "7.1"
+  node_type                  = "cache.t3.micro"
+  cluster_mode               = false
+  shards                     = 1
+  replicas_per_shard         = 0
+  multi_az                   = false
+  vpc_id                     = "vpc-0123456789abcdef0"
+  subnet_ids                 = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+  allowed_security_group_ids = ["sg-0000000000000000a"]
+  kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  auth_token_secret_arn      = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rupaya-test/redis-auth-token-AbCdEf"
+  tags                       = { Environment = "test" }
+}
+
+run "dev_single_node_is_still_an_encrypted_replication_group" {
+  command = plan
+
+  assert {
+    condition     = aws_elasticache_replication_group.this.num_cache_clusters == 1
+    error_message = "a single node is a replication group with num_cache_clusters = 1"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.at_rest_encryption_enabled == "true" && aws_elasticache_replication_group.this.kms_key_id == var.kms_key_arn && aws_elasticache_replication_group.this.transit_encryption_enabled == true
+    error_message = "at-rest (customer key) and in-transit encryption are on"
+  }
+  assert {
+    condition     = nonsensitive(aws_elasticache_replication_group.this.auth_token == data.aws_secretsmanager_secret_version.auth_token.secret_string)
+    error_message = "AUTH token comes from the secret"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.automatic_failover_enabled == false && aws_elasticache_replication_group.this.multi_az_enabled == false
+    error_message = "no failover without replicas"
+  }
+  assert {
+    condition     = !anytrue([for p in aws_elasticache_parameter_group.this.parameter : p.name == "cluster-enabled" && p.value == "yes"]) && aws_elasticache_parameter_group.this.family == "redis7"
+    error_message = "redis7 parameter group with cluster mode off"
+  }
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.redis) == 1 && aws_vpc_security_group_ingress_rule.redis[0].from_port == 6379 && aws_vpc_security_group_ingress_rule.redis[0].cidr_ipv4 == null && aws_vpc_security_group_ingress_rule.redis[0].referenced_security_group_id == "sg-0000000000000000a"
+    error_message = "6379 only from the allowed security group"
+  }
+  assert {
+    condition     = output.node_count == 1 && output.configuration_endpoint_address == null
+    error_message = "1 node, no configuration endpoint outside cluster mode"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.apply_immediately == false
+    error_message = "changes wait for the maintenance window by default"
+  }
+}
+
+run "staging_primary_and_replica_multi_az" {
+  command = plan
+
+  variables {
+    node_type          = "cache.t3.small"
+    replicas_per_shard = 1
+    multi_az           = true
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.this.num_cache_clusters == 2
+    error_message = "primary + 1 replica = 2 cache clusters"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.automatic_failover_enabled == true && aws_elasticache_replication_group.this.multi_az_enabled == true
+    error_message = "multi-AZ with automatic failover"
+  }
+  assert {
+    condition     = output.node_count == 2
+    error_message = "2 nodes"
+  }
+}
+
+run "prod_cluster_mode" {
+  command = plan
+
+  variables {
+    node_type          = "cache.r6g.xlarge"
+    cluster_mode       = true
+    shards             = 1
+    replicas_per_shard = 2
+    multi_az           = true
+  }
+
+  assert {
+    condition     = aws_elasticache_replication_group.this.num_node_groups == 1 && aws_elasticache_replication_group.this.replicas_per_node_group == 2
+    error_message = "cluster mode uses num_node_groups / replicas_per_node_group"
+  }
+  assert {
+    condition     = anytrue([for p in aws_elasticache_parameter_group.this.parameter : p.name == "cluster-enabled" && p.value == "yes"])
+    error_message = "parameter group has cluster-enabled yes"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.multi_az_enabled == true && aws_elasticache_replication_group.this.automatic_failover_enabled == true
+    error_message = "multi-AZ with automatic failover"
+  }
+  assert {
+    condition     = output.node_count == 3 && output.primary_endpoint_address == null
+    error_message = "3 nodes, no primary endpoint in cluster mode"
+  }
+}
+
+run "rejects_multi_az_without_replicas" {
+  command = plan
+
+  variables {
+    multi_az           = true
+    replicas_per_shard = 0
+  }
+
+  expect_failures = [var.multi_az]
+}
+
+run "rejects_shards_without_cluster_mode" {
+  command = plan
+
+  variables {
+    shards = 3
+  }
+
+  expect_failures = [var.shards]
+}
+
+run "rejects_non_redis7_version" {
+  command = plan
+
+  variables {
+    engine_version = "6.2"
+  }
+
+  expect_failures = [var.engine_version]
+}
+
+run "rejects_non_secret_arn_for_auth_token" {
+  command = plan
+
+  variables {
+    auth_token_secret_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/token"
+  }
+
+  expect_failures = [var.auth_token_secret_arn]
+}

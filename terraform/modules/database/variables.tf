@@ -1,0 +1,184 @@
+variable "name" {
+  description = "Name prefix for every resource (e.g. \"rupaya-dev\"); also the cluster identifier."
+  type        = string
+
+  validation {
+    # RDS identifiers: lowercase letters, digits and single hyphens, starting with a letter;
+    # kept short so "<name>-<n>" instance ids and parameter-group names stay within limits.
+    condition     = can(regex("^[a-z][a-z0-9-]{0,38}[a-z0-9]$", var.name)) && !strcontains(var.name, "--")
+    error_message = "name must be 2-40 chars of lowercase letters, digits and single hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "engine_version" {
+  description = "Aurora PostgreSQL engine version as MAJOR.MINOR (e.g. \"16.6\"); the parameter-group family is derived from the major."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{2}\\.[0-9]+$", var.engine_version)) && try(tonumber(split(".", var.engine_version)[0]) >= 11, false)
+    error_message = "engine_version must look like \"16.6\" (Aurora PostgreSQL major 11 or later)."
+  }
+}
+
+variable "instance_class" {
+  description = "DB instance class for every cluster instance (from tiers.yaml, e.g. \"db.t3.medium\" or \"db.r6g.large\")."
+  type        = string
+
+  validation {
+    condition     = startswith(var.instance_class, "db.")
+    error_message = "instance_class must start with \"db.\" (e.g. db.t3.medium, db.r6g.large)."
+  }
+
+  validation {
+    # Aurora PostgreSQL never offers these; AWS would only reject them at create time.
+    condition     = !contains(["db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"], var.instance_class) && !startswith(var.instance_class, "db.t2.")
+    error_message = "Aurora PostgreSQL does not offer db.t2.*, db.t3.micro/small or db.t4g.micro/small; the nearest valid classes are db.t3.medium and db.t4g.medium."
+  }
+}
+
+variable "instance_count" {
+  description = "Number of cluster instances: 1 writer plus (instance_count - 1) readers."
+  type        = number
+
+  validation {
+    condition     = var.instance_count >= 1 && var.instance_count <= 16 && floor(var.instance_count) == var.instance_count
+    error_message = "instance_count must be a whole number from 1 to 16 (Aurora allows 1 writer + 15 readers)."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC that holds the database security group."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must look like \"vpc-0123abcd\"."
+  }
+}
+
+variable "subnet_ids" {
+  description = "Private (database) subnets for the DB subnet group; at least two, in different AZs."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "subnet_ids needs at least two IDs like \"subnet-0123abcd\" (RDS requires subnets in two AZs)."
+  }
+}
+
+variable "allowed_security_group_ids" {
+  description = "Security groups (e.g. the ECS service's) allowed to reach PostgreSQL on 5432. Nothing else is."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.allowed_security_group_ids : can(regex("^sg-[0-9a-f]+$", s))])
+    error_message = "allowed_security_group_ids must contain IDs like \"sg-0123abcd\"."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key ARN for storage, the master-user secret, Performance Insights and the log group."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "backup_retention_days" {
+  description = "Days of automated backups to keep (1-35)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.backup_retention_days >= 1 && var.backup_retention_days <= 35 && floor(var.backup_retention_days) == var.backup_retention_days
+    error_message = "backup_retention_days must be a whole number from 1 to 35."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the cluster from deletion. When true a final snapshot is also taken on destroy; turn off only for throwaway tiers."
+  type        = bool
+  default     = true
+}
+
+variable "performance_insights_enabled" {
+  description = "Enable Performance Insights (KMS-encrypted, 7-day free retention) on every instance."
+  type        = bool
+  default     = true
+}
+
+variable "database_name" {
+  description = "Name of the database created in the cluster."
+  type        = string
+  default     = "app"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.database_name))
+    error_message = "database_name must start with a letter and hold at most 63 letters, digits or underscores."
+  }
+}
+
+variable "master_username" {
+  description = "Master user name. Its password is generated and kept by RDS in Secrets Manager, never in Terraform."
+  type        = string
+  default     = "app_admin"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9_]{0,62}$", var.master_username)) && !contains(["rdsadmin", "rdsrepladmin", "rds_superuser"], lower(var.master_username))
+    error_message = "master_username must start with a letter, hold at most 63 letters, digits or underscores, and not be an RDS-reserved name."
+  }
+}
+
+variable "preferred_backup_window" {
+  description = "Daily UTC window for automated backups, hh24:mi-hh24:mi."
+  type        = string
+  default     = "03:00-04:00"
+
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$", var.preferred_backup_window))
+    error_message = "preferred_backup_window must look like \"03:00-04:00\" (UTC)."
+  }
+}
+
+variable "preferred_maintenance_window" {
+  description = "Weekly UTC maintenance window, ddd:hh24:mi-ddd:hh24:mi; must not overlap the backup window."
+  type        = string
+  default     = "sun:05:00-sun:06:00"
+
+  validation {
+    condition     = can(regex("^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$", var.preferred_maintenance_window))
+    error_message = "preferred_maintenance_window must look like \"sun:05:00-sun:06:00\" (UTC)."
+  }
+}
+
+variable "apply_immediately" {
+  description = "Apply modifications now instead of in the maintenance window. Keep false for prod."
+  type        = bool
+  default     = false
+}
+
+variable "create_cloudwatch_log_group" {
+  description = "Create the /aws/rds/cluster/<name>/postgresql log group (KMS-encrypted, with retention) before RDS exports to it, instead of letting RDS create an unencrypted one that never expires."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Retention of the exported PostgreSQL log group, in days (a CloudWatch Logs allowed value)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' allowed values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,145 @@
+# The whole stack of one environment, composed from the concern modules. Env roots call this
+# module with their tier from tiers.yaml, so the three roots hold no resource logic of their own
+# and cannot drift apart: every difference between tiers is data.
+
+locals {
+  name = "${var.project}-${var.environment}"
+  tier = var.tier
+}
+
+module "security" {
+  source = "../security"
+
+  name             = local.name
+  kms_multi_region            = local.tier.security.kms_multi_region
+  secret_recovery_window_days = local.tier.security.secret_recovery_window_days
+  tags                        = var.tags
+}
+
+module "network" {
+  source = "../network"
+
+  name                    = local.name
+  cidr                    = local.tier.network.cidr
+  az_count                = local.tier.network.az_count
+  nat_gateways            = local.tier.network.nat_gateways
+  flow_log_retention_days = local.tier.logs.retention_days
+  flow_log_kms_key_arn    = module.security.kms_key_arn
+  tags                    = var.tags
+}
+
+module "registry" {
+  source = "../registry"
+
+  repository_name = var.ecr_repository_name
+  kms_key_arn     = module.security.kms_key_arn
+  tags            = var.tags
+}
+
+module "load_balancer" {
+  source = "../load_balancer"
+
+  name                = local.name
+  vpc_id              = module.network.vpc_id
+  public_subnet_ids   = module.network.public_subnet_ids
+  https_enabled       = local.tier.load_balancer.https
+  domain_name         = var.domain_name
+  certificate_arn     = var.certificate_arn
+  access_logs_enabled = local.tier.load_balancer.access_logs
+  target_port         = var.container_port
+  health_check_path   = var.health_check_path
+  deletion_protection = local.tier.load_balancer.deletion_protection
+  tags                = var.tags
+}
+
+module "database" {
+  source = "../database"
+
+  name                         = local.name
+  engine_version               = local.tier.database.engine_version
+  instance_class               = local.tier.database.instance_class
+  instance_count               = local.tier.database.instances
+  vpc_id                       = module.network.vpc_id
+  subnet_ids                   = module.network.database_subnet_ids
+  allowed_security_group_ids   = [module.service.security_group_id]
+  kms_key_arn                  = module.security.kms_key_arn
+  backup_retention_days        = local.tier.database.backup_retention_days
+  deletion_protection          = local.tier.database.deletion_protection
+  performance_insights_enabled = local.tier.database.performance_insights
+  tags                         = var.tags
+}
+
+module "cache" {
+  source = "../cache"
+
+  name                       = local.name
+  engine_version             = local.tier.cache.engine_version
+  node_type                  = local.tier.cache.node_type
+  cluster_mode               = local.tier.cache.cluster_mode
+  shards                     = local.tier.cache.shards
+  replicas_per_shard         = local.tier.cache.replicas_per_shard
+  multi_az                   = local.tier.cache.multi_az
+  vpc_id                     = module.network.vpc_id
+  subnet_ids                 = module.network.database_subnet_ids
+  allowed_security_group_ids = [module.service.security_group_id]
+  kms_key_arn                = module.security.kms_key_arn
+  auth_token_secret_arn      = module.security.redis_auth_token_secret_arn
+  tags                       = var.tags
+}
+
+module "observability" {
+  source = "../observability"
+
+  name                    = local.name
+  retention_days          = local.tier.logs.retention_days
+  kms_key_arn             = module.security.kms_key_arn
+  ecs_cluster_name        = module.service.cluster_name
+  ecs_service_name        = module.service.service_name
+  alb_arn_suffix          = module.load_balancer.alb_arn_suffix
+  target_group_arn_suffix = module.load_balancer.target_group_arn_suffix
+  cpu_percent             = local.tier.alarms.cpu_percent
+  memory_percent          = local.tier.alarms.memory_percent
+  unhealthy_hosts         = local.tier.alarms.unhealthy_hosts
+  http_5xx_per_5min       = local.tier.alarms.http_5xx_per_5min
+  alarm_email             = var.alarm_email
+  tags                    = var.tags
+}
+
+module "service" {
+  source = "../service"
+
+  name                  = local.name
+  region                = var.region
+  cpu                   = local.tier.service.cpu
+  memory                = local.tier.service.memory
+  min_tasks             = local.tier.service.min_tasks
+  max_tasks             = local.tier.service.max_tasks
+  cpu_target_percent    = local.tier.service.cpu_target_percent
+  vpc_id                = module.network.vpc_id
+  subnet_ids            = module.network.private_subnet_ids
+  alb_security_group_id = module.load_balancer.security_group_id
+  target_group_arn      = module.load_balancer.target_group_arn
+  container_image       = coalesce(var.container_image, "${module.registry.repository_url}:bootstrap")
+  container_port        = var.container_port
+  log_group_name        = module.observability.app_log_group_name
+  kms_key_arn           = module.security.kms_key_arn
+
+  # Secrets reach the container through ECS's `secrets` (valueFrom), never as plain variables.
+  # The database secret is the AWS-managed master secret: a JSON document of username and password.
+  secrets = {
+    DB_USERNAME      = "${module.database.master_user_secret_arn}:username::"
+    DB_PASSWORD      = "${module.database.master_user_secret_arn}:password::"
+    REDIS_AUTH_TOKEN = module.security.redis_auth_token_secret_arn
+    JWT_SECRET       = module.security.jwt_secret_arn
+  }
+  environment = {
+    APP_ENV    = var.environment
+    DB_HOST    = module.database.endpoint
+    DB_PORT    = tostring(module.database.port)
+    DB_NAME    = module.database.database_name
+    REDIS_HOST = coalesce(module.cache.configuration_endpoint_address, module.cache.primary_endpoint_address)
+    REDIS_PORT = tostring(module.cache.port)
+    REDIS_TLS  = "true"
+  }
+  tags = var.tags
+}

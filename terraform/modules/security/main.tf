@@ -1,0 +1,127 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.name
+}
+
+################################################################################
+# KMS key
+################################################################################
+
+# A key policy is a resource policy: "Resource": "*" in it means "this key".
+resource "aws_kms_key" "this" {
+  description             = "${var.name}: encrypts logs, alarms, secrets, database, cache and images"
+  key_usage               = "ENCRYPT_DECRYPT"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_deletion_window_days
+  multi_region            = var.kms_multi_region
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # Delegates access to IAM: principals of this account use the key only
+        # as far as their IAM policies allow (RDS, ElastiCache, Secrets Manager
+        # and ECR then act through grants made on the caller's behalf).
+        Sid       = "EnableAccountAdministration"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        # CloudWatch Logs calls KMS itself; the context condition limits it to
+        # log groups of this account and Region.
+        Sid       = "AllowCloudWatchLogs"
+        Effect    = "Allow"
+        Principal = { Service = "logs.${local.region}.amazonaws.com" }
+        Action = [
+          "kms:Encrypt*",
+          "kms:Decrypt*",
+          "kms:ReEncrypt*",
+          "kms:GenerateDataKey*",
+          "kms:Describe*",
+        ]
+        Resource = "*"
+        Condition = {
+          ArnLike = {
+            "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"
+          }
+        }
+      },
+      {
+        # CloudWatch alarms publish to the KMS-encrypted SNS topic.
+        Sid       = "AllowCloudWatchAlarmsToEncryptedSns"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action = [
+          "kms:Decrypt",
+          "kms:GenerateDataKey*",
+        ]
+        Resource = "*"
+      },
+    ]
+  })
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+################################################################################
+# Secrets
+################################################################################
+
+# Values come from an ephemeral resource and go through write-only arguments,
+# so they exist only in Secrets Manager: never in the plan or the state.
+
+resource "aws_secretsmanager_secret" "jwt" {
+  #checkov:skip=CKV2_AWS_57:Rotating the JWT key signs every user out, so it is done on purpose by bumping secret_values_version, not on a schedule.
+  name                    = "${var.name}/jwt"
+  description             = "JWT signing secret of ${var.name}."
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = var.tags
+}
+
+ephemeral "aws_secretsmanager_random_password" "jwt" {
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret_version" "jwt" {
+  secret_id                = aws_secretsmanager_secret.jwt.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.jwt.random_password
+  secret_string_wo_version = var.secret_values_version
+}
+
+resource "aws_secretsmanager_secret" "redis_auth_token" {
+  #checkov:skip=CKV2_AWS_57:Rotated by bumping secret_values_version and re-applying (the replication group must pick the new token up), not by a rotation Lambda.
+  name                    = "${var.name}/redis-auth-token"
+  description             = "AUTH token of the ${var.name} Redis replication group."
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.secret_recovery_window_days
+
+  tags = var.tags
+}
+
+# ElastiCache AUTH tokens allow only printable ASCII without spaces, @, " or /;
+# letters and digits alone keep clear of every forbidden character.
+ephemeral "aws_secretsmanager_random_password" "redis_auth_token" {
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret_version" "redis_auth_token" {
+  secret_id                = aws_secretsmanager_secret.redis_auth_token.id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.redis_auth_token.random_password
+  secret_string_wo_version = var.secret_values_version
+}

@@ -1,0 +1,54 @@
+variable "name" {
+  description = "Name prefix, e.g. \"rupaya-dev\": the key alias is alias/<name>, the secrets <name>/jwt and <name>/redis-auth-token."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name))
+    error_message = "name must be 3-32 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "kms_multi_region" {
+  description = "Create the KMS key as a multi-Region primary key (replicas can then be made in other Regions for DR)."
+  type        = bool
+  default     = false
+}
+
+variable "kms_deletion_window_days" {
+  description = "Waiting period, in days, before a scheduled KMS key deletion completes (7-30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30 && floor(var.kms_deletion_window_days) == var.kms_deletion_window_days
+    error_message = "kms_deletion_window_days must be a whole number from 7 to 30."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days Secrets Manager keeps a deleted secret recoverable: 0 deletes at once (only for throw-away environments), otherwise 7-30."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30 && floor(var.secret_recovery_window_days) == var.secret_recovery_window_days)
+    error_message = "secret_recovery_window_days must be 0 or a whole number from 7 to 30."
+  }
+}
+
+variable "secret_values_version" {
+  description = "Version of the generated secret values. Secret values are write-only (never in state), so Terraform only rewrites them when this number changes: bump it to rotate the JWT key and the Redis auth token."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.secret_values_version >= 1 && floor(var.secret_values_version) == var.secret_values_version
+    error_message = "secret_values_version must be a whole number >= 1."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
