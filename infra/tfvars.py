@@ -38,7 +38,7 @@ def declared_variables(root: Path) -> set[str]:
     names: set[str] = set()
     for tf in sorted(root.glob("*.tf")):
         for block in parse_hcl_file(tf).get("variable", []):
-            names.update(name.strip('"') for name in block)
+            names.update(name.strip('"') for name in block if not name.startswith("__"))
     return names
 
 
@@ -47,7 +47,8 @@ def check_tfvars(root: Path) -> dict:
     path = root / "terraform.tfvars"
     if not path.exists():
         return {}
-    values = parse_hcl_file(path)
+    # python-hcl2 reports comments under "__comments__"-style keys; they are not variables.
+    values = {k: v for k, v in parse_hcl_file(path).items() if not k.startswith("__")}
     unknown = sorted(set(values) - declared_variables(root))
     if unknown:
         raise InfraError(f"{path}: {', '.join(unknown)}: not declared as a variable in {root}")

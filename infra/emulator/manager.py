@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +29,7 @@ LOG_FILE = "emulator.log"
 START_TIMEOUT = 30.0
 STOP_GRACE = 5.0
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_STATE_DIR = _REPO_ROOT / ".infra"
 
 
 class EmulatorError(RuntimeError):
@@ -51,7 +52,10 @@ def free_port(host: str = HOST) -> int:
 
 
 def port_in_use(port: int, host: str = HOST) -> bool:
+    """True when something listens on ``port`` (connections lingering in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # The server binds with SO_REUSEADDR too, so only a live listener blocks it.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -59,10 +63,14 @@ def port_in_use(port: int, host: str = HOST) -> bool:
     return False
 
 
+# The emulator is always on loopback: never send its traffic through an HTTP(S)_PROXY.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def answers(endpoint: str, timeout: float = 2.0) -> bool:
     """True when moto's own API answers on ``endpoint``."""
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/config", timeout=timeout) as resp:
+        with _OPENER.open(f"{endpoint}/moto-api/config", timeout=timeout) as resp:
             return 200 <= resp.status < 300
     except (OSError, urllib.error.URLError):
         return False
@@ -111,11 +119,12 @@ def _info(state: dict) -> EmulatorInfo:
     )
 
 
-def status(state_dir: Path) -> EmulatorInfo | None:
+def status(state_dir: Path = DEFAULT_STATE_DIR) -> EmulatorInfo | None:
     """The emulator recorded in ``state_dir`` if its process lives and it answers.
 
-    A state file whose process is gone or does not answer is stale: it is
-    removed and ``None`` is returned.
+    A state file whose process is gone (or is not our server any more) is
+    stale: it is removed and ``None`` is returned.  A live server that does not
+    answer also gives ``None``, but keeps its state file so ``stop`` can end it.
     """
     state = _read_state(state_dir)
     if state is None:
@@ -125,15 +134,15 @@ def status(state_dir: Path) -> EmulatorInfo | None:
     except (KeyError, TypeError, ValueError):
         _state_path(state_dir).unlink(missing_ok=True)
         return None
-    if pid_alive(info.pid) and answers(info.endpoint):
-        return info
-    _state_path(state_dir).unlink(missing_ok=True)
-    return None
+    if not _is_our_server(info.pid):
+        _state_path(state_dir).unlink(missing_ok=True)
+        return None
+    return info if answers(info.endpoint) else None
 
 
 def start(
     port: int | None = None,
-    state_dir: Path = _REPO_ROOT / ".infra",
+    state_dir: Path = DEFAULT_STATE_DIR,
     disabled_patches: Iterable[str] = (),
     timeout: float = START_TIMEOUT,
 ) -> EmulatorInfo:
@@ -144,10 +153,12 @@ def start(
     server dies or stays silent for ``timeout`` seconds.
     """
     state_dir = Path(state_dir)
-    running_now = status(state_dir)
-    if running_now is not None:
+    if status(state_dir) is not None or _state_path(state_dir).exists():
+        # status() removed a stale file; what is left belongs to a live server.
+        state = _read_state(state_dir) or {}
         raise EmulatorError(
-            f"an emulator is already running at {running_now.endpoint} (pid {running_now.pid}); stop it first"
+            f"an emulator is already running at {state.get('endpoint')} (pid {state.get('pid')}); "
+            "stop it first"
         )
     if port is None:
         port = free_port()
@@ -220,37 +231,48 @@ def _kill_group(pid: int, grace: float = STOP_GRACE) -> None:
         time.sleep(0.05)
 
 
-def stop(state_dir: Path = _REPO_ROOT / ".infra") -> bool:
+def stop(state_dir: Path = DEFAULT_STATE_DIR) -> bool:
     """Stop the emulator recorded in ``state_dir``; True if one was running.
 
     Idempotent: no state file, or a stale one, is not an error.
     """
-    state = _read_state(state_dir)
-    if state is None:
+    if not _state_path(state_dir).exists():
         return False
+    state = _read_state(state_dir) or {}
     was_running = False
     with contextlib.suppress(KeyError, TypeError, ValueError):
         pid = int(state["pid"])
-        # Only signal a process we started: it leads its own session (start_new_session).
-        if pid_alive(pid) and _is_group_leader(pid):
+        if _is_our_server(pid):
             was_running = True
             _kill_group(pid)
     _state_path(state_dir).unlink(missing_ok=True)
     return was_running
 
 
-def _is_group_leader(pid: int) -> bool:
+def _is_our_server(pid: int) -> bool:
+    """``pid`` is alive, leads its own process group and runs the emulator server.
+
+    Guards against signalling an unrelated process that reused a stale pid.
+    """
+    if not pid_alive(pid):
+        return False
     try:
-        return os.getpgid(pid) == pid
+        if os.getpgid(pid) != pid:  # start() spawns the server as a session leader
+            return False
     except ProcessLookupError:
         return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (not Linux): the process-group check has to do
+    return b"infra.emulator.server" in cmdline
 
 
 def reset(endpoint: str, timeout: float = 10.0) -> None:
     """Wipe every resource in the emulator (moto's ``POST /moto-api/reset``)."""
     req = urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with _OPENER.open(req, timeout=timeout) as resp:
             resp.read()
     except (OSError, urllib.error.URLError) as exc:
         raise EmulatorError(f"could not reset the emulator at {endpoint}: {exc}") from exc
@@ -259,7 +281,7 @@ def reset(endpoint: str, timeout: float = 10.0) -> None:
 @contextlib.contextmanager
 def running(
     port: int | None = None,
-    state_dir: Path = _REPO_ROOT / ".infra",
+    state_dir: Path = DEFAULT_STATE_DIR,
     disabled_patches: Iterable[str] = (),
     timeout: float = START_TIMEOUT,
 ) -> Iterator[EmulatorInfo]:
@@ -274,7 +296,7 @@ def running(
 class Emulator:
     """Object form of the functions above, bound to one state directory."""
 
-    def __init__(self, state_dir: Path = _REPO_ROOT / ".infra") -> None:
+    def __init__(self, state_dir: Path = DEFAULT_STATE_DIR) -> None:
         self.state_dir = Path(state_dir)
 
     def start(self, port: int | None = None, disabled_patches: Iterable[str] = ()) -> EmulatorInfo:
@@ -291,7 +313,3 @@ class Emulator:
         if info is None:
             raise EmulatorError(f"no emulator is running for {self.state_dir}")
         reset(info.endpoint)
-
-    def to_dict(self) -> dict | None:
-        info = self.status()
-        return None if info is None else {**asdict(info), "log_path": str(info.log_path)}

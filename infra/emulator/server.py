@@ -14,6 +14,7 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from types import FrameType
 
 DISABLE_ENV = "INFRA_EMULATOR_DISABLE_PATCHES"
@@ -24,7 +25,8 @@ DISABLE_ENV = "INFRA_EMULATOR_DISABLE_PATCHES"
 MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 
 
-def disabled_from_env(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
+def disabled_from_env(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Patch names listed (comma-separated) in ``INFRA_EMULATOR_DISABLE_PATCHES``."""
     return [name.strip() for name in environ.get(DISABLE_ENV, "").split(",") if name.strip()]
 
 
@@ -33,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m infra.emulator.server", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, required=True, help="TCP port to listen on")
+    parser.add_argument("--port", type=int, help="TCP port to listen on (required to serve)")
     parser.add_argument(
         "--disable-patch",
         action="append",
@@ -42,7 +44,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="leave this patch out (repeatable); see --list-patches",
     )
     parser.add_argument("--list-patches", action="store_true", help="print the patch names and exit")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.port is None and not args.list_patches:
+        parser.error("--port is required")
+    return args
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -51,16 +56,16 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for key, value in MOTO_SETTINGS.items():
-        os.environ[key] = value
-    # Some moto backends call back into "the server" on this port (e.g. SQS/SNS).
-    os.environ.setdefault("MOTO_PORT", str(args.port))
-
     from infra.emulator.patches import PATCH_NAMES, apply_patches
 
     if args.list_patches:
         print("\n".join(PATCH_NAMES))
         return 0
+
+    for key, value in MOTO_SETTINGS.items():
+        os.environ[key] = value
+    # Some moto backends call back into "the server" on this port (e.g. SQS/SNS).
+    os.environ.setdefault("MOTO_PORT", str(args.port))
 
     disabled = [*args.disable_patch, *disabled_from_env()]
     try:

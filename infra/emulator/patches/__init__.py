@@ -29,6 +29,9 @@ PATCH_NAMES: tuple[str, ...] = tuple(
 )
 
 
+_applied: set[str] = set()  # a patch wraps moto's methods, so it must run only once per process
+
+
 def _module(name: str) -> ModuleType:
     if name not in PATCH_NAMES:
         raise ValueError(f"unknown emulator patch: {name}")
@@ -58,6 +61,8 @@ def apply_patches(disabled: Iterable[str] = ()) -> list[str]:
     applied = []
     for name in PATCH_NAMES:
         if name not in disabled:
-            _module(name).apply()
+            if name not in _applied:
+                _module(name).apply()
+                _applied.add(name)
             applied.append(name)
     return applied

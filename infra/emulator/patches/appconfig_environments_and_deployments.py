@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
-import time
+from datetime import UTC, datetime
 from typing import Any
 
 # AWS's predefined strategies (they exist in every account and cannot be changed).
@@ -238,7 +238,7 @@ def apply() -> None:
             version_label = profile.get_version(int(version)).version_label
         strategy = get_strategy(backend, req["DeploymentStrategyId"])
         history = backend.deployments.setdefault((app_id, env_id), [])
-        now = time.time()
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"  # AppConfig uses ISO 8601
         deployment = {
             "ApplicationId": app_id,
             "EnvironmentId": env_id,

@@ -8,8 +8,9 @@ moto 5.2.5: ``CreateService`` drops ``availabilityZoneRebalancing``,
 returns them.
 
 Terraform symptom: ``aws_ecs_service`` reads ``availability_zone_rebalancing``
-as "" while the provider's default is "DISABLED", so the plan after apply is
-never empty (and the other settings read back empty, too).
+as "" (the provider's default is "DISABLED") and ``health_check_grace_period_seconds``
+as 0, so the plan after apply is never empty; the circuit breaker and the other
+settings read back empty as well.
 
 Patch: store those request fields on the service so they are returned, with
 AWS's defaults where the request leaves them out (rebalancing "DISABLED",

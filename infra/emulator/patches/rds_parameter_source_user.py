@@ -5,10 +5,10 @@ store the parameters exactly as sent, so ``DescribeDBParameters`` and
 ``DescribeDBClusterParameters`` return them without a ``Source``; the
 ``Source`` request filter is ignored as well.
 
-Terraform symptom: ``aws_db_parameter_group`` / ``aws_rds_cluster_parameter_group``
-keep only parameters whose Source is "user" (or that are in the config and have
-some Source); parameters with no Source are dropped from state, so every plan
-wants to add them again.
+Terraform symptom: ``aws_db_parameter_group`` keeps only parameters whose
+Source is "user" (or that are in the config *and* have a Source); parameters
+with no Source are dropped from state, so every plan wants to set them again.
+``aws_rds_cluster_parameter_group`` reads the same fields.
 
 Patch: stamp ``Source = "user"`` on every parameter the user sets, and honour
 the ``Source`` filter of both describe calls (moto models no engine defaults,

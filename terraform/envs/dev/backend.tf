@@ -8,5 +8,6 @@ terraform {
     region       = "us-east-1"
     encrypt      = true
     use_lockfile = true
+    kms_key_id   = "alias/rupaya-terraform-state"
   }
 }

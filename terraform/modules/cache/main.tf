@@ -4,6 +4,8 @@ locals {
 
   nodes_per_shard = 1 + var.replicas_per_shard
   node_count      = var.shards * local.nodes_per_shard
+
+  parameter_group_name = var.parameter_group_name == null ? aws_elasticache_parameter_group.this[0].name : var.parameter_group_name
 }
 
 # ElastiCache has no write-only auth-token argument in provider 5.100, so this value
@@ -53,6 +55,8 @@ resource "aws_vpc_security_group_ingress_rule" "redis" {
 ################################################################################
 
 resource "aws_elasticache_parameter_group" "this" {
+  count = var.parameter_group_name == null ? 1 : 0
+
   # cluster-enabled cannot change on a group in use, so the mode is part of the name
   # and a mode switch builds a new group first.
   name        = "${var.name}-${local.family}${var.cluster_mode ? "-cluster" : ""}"
@@ -87,7 +91,7 @@ resource "aws_elasticache_replication_group" "this" {
   engine_version       = var.engine_version
   node_type            = var.node_type
   port                 = local.port
-  parameter_group_name = aws_elasticache_parameter_group.this.name
+  parameter_group_name = local.parameter_group_name
 
   # Non-cluster mode: one shard of 1 primary + replicas. Cluster mode: shards x (1 + replicas).
   num_cache_clusters      = var.cluster_mode ? null : local.nodes_per_shard

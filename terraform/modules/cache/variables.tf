@@ -123,6 +123,17 @@ variable "auth_token_secret_arn" {
   }
 }
 
+variable "parameter_group_name" {
+  description = "Use this existing parameter group (e.g. \"default.redis7.cluster.on\") instead of creating one. It must match cluster_mode (cluster-enabled yes/no). null = create \"<name>-redis7[-cluster]\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.parameter_group_name == null || can(regex("^[a-zA-Z][a-zA-Z0-9.-]{0,254}$", var.parameter_group_name))
+    error_message = "parameter_group_name must start with a letter and hold letters, digits, dots and hyphens."
+  }
+}
+
 variable "snapshot_retention_days" {
   description = "Days of automatic snapshots to keep (0 turns them off)."
   type        = number

@@ -10,7 +10,7 @@ locals {
 module "security" {
   source = "../security"
 
-  name             = local.name
+  name                        = local.name
   kms_multi_region            = local.tier.security.kms_multi_region
   secret_recovery_window_days = local.tier.security.secret_recovery_window_days
   tags                        = var.tags

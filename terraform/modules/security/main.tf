@@ -12,15 +12,9 @@ locals {
 # KMS key
 ################################################################################
 
-# A key policy is a resource policy: "Resource": "*" in it means "this key".
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: encrypts logs, alarms, secrets, database, cache and images"
-  key_usage               = "ENCRYPT_DECRYPT"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  multi_region            = var.kms_multi_region
-
-  policy = jsonencode({
+locals {
+  # A key policy is a resource policy: "Resource": "*" in it means "this key".
+  key_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
@@ -66,6 +60,15 @@ resource "aws_kms_key" "this" {
       },
     ]
   })
+}
+
+resource "aws_kms_key" "this" {
+  description             = "${var.name}: encrypts logs, alarms, secrets, database, cache and images"
+  key_usage               = "ENCRYPT_DECRYPT"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_deletion_window_days
+  multi_region            = var.kms_multi_region
+  policy                  = local.key_policy
 
   tags = merge(var.tags, { Name = var.name })
 }
@@ -79,8 +82,9 @@ resource "aws_kms_alias" "this" {
 # Secrets
 ################################################################################
 
-# Values come from an ephemeral resource and go through write-only arguments,
-# so they exist only in Secrets Manager: never in the plan or the state.
+# Values come from an ephemeral resource (or the ephemeral secret_values input)
+# and go through write-only arguments, so they exist only in Secrets Manager:
+# never in the plan or the state.
 
 resource "aws_secretsmanager_secret" "jwt" {
   #checkov:skip=CKV2_AWS_57:Rotating the JWT key signs every user out, so it is done on purpose by bumping secret_values_version, not on a schedule.
@@ -93,13 +97,15 @@ resource "aws_secretsmanager_secret" "jwt" {
 }
 
 ephemeral "aws_secretsmanager_random_password" "jwt" {
+  count = var.generate_secret_values ? 1 : 0
+
   password_length     = 64
   exclude_punctuation = true
 }
 
 resource "aws_secretsmanager_secret_version" "jwt" {
   secret_id                = aws_secretsmanager_secret.jwt.id
-  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.jwt.random_password
+  secret_string_wo         = var.generate_secret_values ? one(ephemeral.aws_secretsmanager_random_password.jwt[*].random_password) : try(var.secret_values.jwt, null)
   secret_string_wo_version = var.secret_values_version
 }
 
@@ -116,12 +122,14 @@ resource "aws_secretsmanager_secret" "redis_auth_token" {
 # ElastiCache AUTH tokens allow only printable ASCII without spaces, @, " or /;
 # letters and digits alone keep clear of every forbidden character.
 ephemeral "aws_secretsmanager_random_password" "redis_auth_token" {
+  count = var.generate_secret_values ? 1 : 0
+
   password_length     = 64
   exclude_punctuation = true
 }
 
 resource "aws_secretsmanager_secret_version" "redis_auth_token" {
   secret_id                = aws_secretsmanager_secret.redis_auth_token.id
-  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.redis_auth_token.random_password
+  secret_string_wo         = var.generate_secret_values ? one(ephemeral.aws_secretsmanager_random_password.redis_auth_token[*].random_password) : try(var.secret_values.redis_auth_token, null)
   secret_string_wo_version = var.secret_values_version
 }

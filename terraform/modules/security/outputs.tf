@@ -8,6 +8,11 @@ output "kms_key_id" {
   value       = aws_kms_key.this.key_id
 }
 
+output "kms_key_policy" {
+  description = "The key policy (JSON) attached to the KMS key, for review and policy checks."
+  value       = local.key_policy
+}
+
 output "kms_alias_name" {
   description = "Alias of the KMS key (alias/<name>)."
   value       = aws_kms_alias.this.name

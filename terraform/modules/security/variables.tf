@@ -47,6 +47,33 @@ variable "secret_values_version" {
   }
 }
 
+variable "generate_secret_values" {
+  description = "Generate the secret values with Secrets Manager's GetRandomPassword (ephemeral). false = take them from secret_values instead, e.g. to carry an existing JWT key over."
+  type        = bool
+  default     = true
+}
+
+variable "secret_values" {
+  description = "Secret values to store when generate_secret_values = false (ignored otherwise). Ephemeral: they reach Secrets Manager through write-only arguments and are never kept in plan or state, so they must be supplied on every plan/apply (e.g. TF_VAR_secret_values). redis_auth_token: 16-128 printable ASCII characters without spaces, @, \" or /."
+  type = object({
+    jwt              = string
+    redis_auth_token = string
+  })
+  default   = null
+  sensitive = true
+  ephemeral = true
+
+  validation {
+    condition     = var.generate_secret_values || var.secret_values != null
+    error_message = "secret_values is required when generate_secret_values = false."
+  }
+
+  validation {
+    condition     = var.secret_values == null || (length(try(var.secret_values.jwt, "")) >= 32 && can(regex("^[!#-.0-?A-~]{16,128}$", try(var.secret_values.redis_auth_token, ""))))
+    error_message = "secret_values.jwt must have at least 32 characters; secret_values.redis_auth_token must be 16-128 printable ASCII characters without spaces, @, \" or /."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -42,7 +42,7 @@ run "dev_single_node_is_still_an_encrypted_replication_group" {
     error_message = "no failover without replicas"
   }
   assert {
-    condition     = !anytrue([for p in aws_elasticache_parameter_group.this.parameter : p.name == "cluster-enabled" && p.value == "yes"]) && aws_elasticache_parameter_group.this.family == "redis7"
+    condition     = !anytrue([for p in aws_elasticache_parameter_group.this[0].parameter : p.name == "cluster-enabled" && p.value == "yes"]) && aws_elasticache_parameter_group.this[0].family == "redis7"
     error_message = "redis7 parameter group with cluster mode off"
   }
   assert {
@@ -98,7 +98,7 @@ run "prod_cluster_mode" {
     error_message = "cluster mode uses num_node_groups / replicas_per_node_group"
   }
   assert {
-    condition     = anytrue([for p in aws_elasticache_parameter_group.this.parameter : p.name == "cluster-enabled" && p.value == "yes"])
+    condition     = anytrue([for p in aws_elasticache_parameter_group.this[0].parameter : p.name == "cluster-enabled" && p.value == "yes"])
     error_message = "parameter group has cluster-enabled yes"
   }
   assert {
@@ -108,6 +108,22 @@ run "prod_cluster_mode" {
   assert {
     condition     = output.node_count == 3 && output.primary_endpoint_address == null
     error_message = "3 nodes, no primary endpoint in cluster mode"
+  }
+}
+
+run "existing_parameter_group_is_used_instead_of_a_new_one" {
+  command = plan
+
+  variables {
+    cluster_mode         = true
+    replicas_per_shard   = 1
+    multi_az             = true
+    parameter_group_name = "default.redis7.cluster.on"
+  }
+
+  assert {
+    condition     = length(aws_elasticache_parameter_group.this) == 0 && aws_elasticache_replication_group.this.parameter_group_name == "default.redis7.cluster.on"
+    error_message = "a given parameter group replaces the module's own"
   }
 }
 

@@ -1,20 +1,35 @@
-mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
+# Why no mock_provider here: Terraform 1.11 cannot mock ephemeral resource types
+# ("No ephemeral resource types in mock providers"), and this module has to
+# have ephemeral aws_secretsmanager_random_password blocks. So the real provider
+# plans offline: dummy credentials (not secrets; nothing is ever called), every
+# skip_* flag on, the one data source that would call AWS overridden, and the
+# generator switched off through generate_secret_values = false (a count = 0
+# ephemeral is never opened). Only plan runs: nothing can be applied.
+provider "aws" {
+  region                      = "us-east-1"
+  access_key                  = "offline-test"
+  secret_key                  = "offline-test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+}
 
-  mock_data "aws_partition" {
-    defaults = {
-      partition = "aws"
-    }
+override_data {
+  target          = data.aws_caller_identity.current
+  override_during = plan
+  values = {
+    account_id = "123456789012"
   }
+}
 
-  mock_data "aws_region" {
-    defaults = {
-      name = "us-east-1"
-    }
+# Known ARN at plan time, so the secrets' kms_key_id can be compared with it.
+override_resource {
+  target          = aws_kms_key.this
+  override_during = plan
+  values = {
+    arn    = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    key_id = "11111111-2222-3333-4444-555555555555"
   }
 }
 
@@ -22,7 +37,12 @@ variables {
   name                        = "rupaya-test"
   kms_multi_region            = false
   secret_recovery_window_days = 7
-  tags                        = { Environment = "test" }
+  generate_secret_values      = false
+  secret_values = {
+    jwt              = "test-only-jwt-value-0123456789abcdef0123456789"
+    redis_auth_token = "testOnlyRedisToken0123456789abcdef"
+  }
+  tags = { Environment = "test" }
 }
 
 run "kms_key_is_rotated_and_aliased" {
@@ -47,6 +67,11 @@ run "kms_key_is_rotated_and_aliased" {
     condition     = aws_kms_alias.this.name == "alias/rupaya-test"
     error_message = "The alias must be alias/<name>."
   }
+
+  assert {
+    condition     = aws_kms_key.this.tags["Environment"] == "test" && aws_kms_key.this.tags["Name"] == "rupaya-test"
+    error_message = "The key must carry var.tags and a Name tag."
+  }
 }
 
 run "multi_region_key" {
@@ -67,7 +92,7 @@ run "key_policy_grants_root_logs_and_alarms" {
 
   assert {
     condition = contains(
-      [for s in jsondecode(aws_kms_key.this.policy).Statement : s.Principal.AWS if s.Sid == "EnableAccountAdministration"],
+      [for s in jsondecode(output.kms_key_policy).Statement : s.Principal.AWS if s.Sid == "EnableAccountAdministration"],
       "arn:aws:iam::123456789012:root",
     )
     error_message = "The account root must administer the key."
@@ -75,19 +100,19 @@ run "key_policy_grants_root_logs_and_alarms" {
 
   assert {
     condition = one([
-      for s in jsondecode(aws_kms_key.this.policy).Statement :
+      for s in jsondecode(output.kms_key_policy).Statement :
       s.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"] if try(s.Principal.Service, "") == "logs.us-east-1.amazonaws.com"
     ]) == "arn:aws:logs:us-east-1:123456789012:log-group:*"
     error_message = "CloudWatch Logs may use the key only for log groups of this account and Region."
   }
 
   assert {
-    condition     = contains([for s in jsondecode(aws_kms_key.this.policy).Statement : try(s.Principal.Service, "")], "cloudwatch.amazonaws.com")
+    condition     = contains([for s in jsondecode(output.kms_key_policy).Statement : try(s.Principal.Service, "")], "cloudwatch.amazonaws.com")
     error_message = "CloudWatch alarms must be able to publish to the encrypted SNS topic."
   }
 
   assert {
-    condition     = alltrue([for s in jsondecode(aws_kms_key.this.policy).Statement : try(s.Principal.AWS, "") != "*" && s.Action != "*"])
+    condition     = alltrue([for s in jsondecode(output.kms_key_policy).Statement : try(s.Principal.AWS, "") != "*" && s.Action != "*"])
     error_message = "The key policy must have no wildcard principal and no \"*\" action."
   }
 }
@@ -98,6 +123,14 @@ run "secrets_are_kms_encrypted_and_named" {
   assert {
     condition     = aws_secretsmanager_secret.jwt.name == "rupaya-test/jwt" && aws_secretsmanager_secret.redis_auth_token.name == "rupaya-test/redis-auth-token"
     error_message = "Secrets must be named <name>/jwt and <name>/redis-auth-token."
+  }
+
+  assert {
+    condition = (
+      aws_secretsmanager_secret.jwt.kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" &&
+      aws_secretsmanager_secret.redis_auth_token.kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    )
+    error_message = "Both secrets must be encrypted with the module's KMS key."
   }
 
   assert {
@@ -120,22 +153,26 @@ run "secret_values_never_land_in_state" {
   }
 
   assert {
+    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo == null && aws_secretsmanager_secret_version.redis_auth_token.secret_string_wo == null
+    error_message = "Write-only values must not be recorded in the plan."
+  }
+
+  assert {
     condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 1 && aws_secretsmanager_secret_version.redis_auth_token.secret_string_wo_version == 1
     error_message = "The write-only version must follow secret_values_version."
   }
 }
 
-run "secrets_encrypted_with_module_key" {
-  command = apply
+run "rotation_bumps_the_write_only_version" {
+  command = plan
 
-  assert {
-    condition     = aws_secretsmanager_secret.jwt.kms_key_id == aws_kms_key.this.arn && aws_secretsmanager_secret.redis_auth_token.kms_key_id == aws_kms_key.this.arn
-    error_message = "Both secrets must be encrypted with the module's KMS key."
+  variables {
+    secret_values_version = 2
   }
 
   assert {
-    condition     = output.kms_alias_name == "alias/rupaya-test"
-    error_message = "kms_alias_name output must be the alias."
+    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 2 && aws_secretsmanager_secret_version.redis_auth_token.secret_string_wo_version == 2
+    error_message = "secret_values_version must drive secret_string_wo_version."
   }
 }
 
@@ -167,4 +204,27 @@ run "rejects_bad_name" {
   }
 
   expect_failures = [var.name]
+}
+
+run "rejects_redis_token_with_forbidden_characters" {
+  command = plan
+
+  variables {
+    secret_values = {
+      jwt              = "test-only-jwt-value-0123456789abcdef0123456789"
+      redis_auth_token = "has@sign/and\"quote-0123456789"
+    }
+  }
+
+  expect_failures = [var.secret_values]
+}
+
+run "requires_values_when_not_generating" {
+  command = plan
+
+  variables {
+    secret_values = null
+  }
+
+  expect_failures = [var.secret_values]
 }

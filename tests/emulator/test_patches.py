@@ -1,0 +1,679 @@
+"""Each patch: the fixed behaviour with it, and the moto gap without it.
+
+The ``*_without_patch`` tests run against an emulator that leaves out just that
+patch.  When one of them fails, upstream moto has fixed the gap and the patch
+can go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from botocore.exceptions import ClientError
+
+from infra.emulator import PATCH_NAMES
+
+pytestmark = pytest.mark.emulator
+
+Aws = Callable[[str], object]
+GAP_TESTS: dict[str, str] = {}
+
+
+def shows_gap_of(patch: str) -> Callable:
+    """Mark a test as the proof that ``patch`` is still needed."""
+
+    def register(test: Callable) -> Callable:
+        GAP_TESTS[patch] = test.__name__
+        return test
+
+    return register
+
+
+def test_every_patch_has_a_gap_test() -> None:
+    assert sorted(GAP_TESTS) == sorted(PATCH_NAMES)
+
+
+# ---- RDS ------------------------------------------------------------------------------------------
+
+
+def _aurora_instances(aws: Aws, name: str, count: int = 2, **instance_args: object) -> list[dict]:
+    rds = aws("rds")
+    rds.create_db_cluster(
+        DBClusterIdentifier=name,
+        Engine="aurora-postgresql",
+        EngineVersion="16.4",
+        EngineMode="provisioned",
+        MasterUsername="admin_user",
+        ManageMasterUserPassword=True,
+    )
+    return [
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{name}-{i}",
+            DBClusterIdentifier=name,
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+            **instance_args,
+        )["DBInstance"]
+        for i in range(count)
+    ]
+
+
+def test_rds_instances_get_distinct_dbi_resource_ids(aws: Aws) -> None:
+    ids = [i["DbiResourceId"] for i in _aurora_instances(aws, "dbi-ok")]
+    assert len(set(ids)) == 2
+    assert all(i.startswith("db-") and len(i) == 29 for i in ids)
+    found = aws("rds").describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [ids[1]]}])
+    assert [d["DBInstanceIdentifier"] for d in found["DBInstances"]] == ["dbi-ok-1"]
+
+
+@shows_gap_of("rds_unique_dbi_resource_id")
+def test_rds_instances_share_one_dbi_resource_id_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    ids = [
+        i["DbiResourceId"] for i in _aurora_instances(without_patch("rds_unique_dbi_resource_id"), "dbi-gap")
+    ]
+    assert ids[0] == ids[1]
+
+
+def test_provisioned_aurora_cluster_has_no_scaling_configuration(aws: Aws) -> None:
+    rds = aws("rds")
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier="prov-ok",
+        Engine="aurora-postgresql",
+        MasterUsername="u",
+        MasterUserPassword="p" * 12,
+    )["DBCluster"]
+    described = rds.describe_db_clusters(DBClusterIdentifier="prov-ok")["DBClusters"][0]
+    assert "ScalingConfigurationInfo" not in cluster
+    assert "ScalingConfigurationInfo" not in described
+
+
+def test_serverless_v1_aurora_cluster_keeps_scaling_configuration(aws: Aws) -> None:
+    cluster = aws("rds").create_db_cluster(
+        DBClusterIdentifier="sls-ok",
+        Engine="aurora-postgresql",
+        EngineMode="serverless",
+        MasterUsername="u",
+        MasterUserPassword="p" * 12,
+    )["DBCluster"]
+    assert cluster["ScalingConfigurationInfo"]["MaxCapacity"] == 16
+
+
+@shows_gap_of("rds_scaling_configuration_serverless_only")
+def test_provisioned_aurora_cluster_reports_scaling_configuration_without_patch(
+    without_patch: Callable[[str], Aws],
+) -> None:
+    rds = without_patch("rds_scaling_configuration_serverless_only")("rds")
+    rds.create_db_cluster(
+        DBClusterIdentifier="prov-gap",
+        Engine="aurora-postgresql",
+        MasterUsername="u",
+        MasterUserPassword="p" * 12,
+    )
+    assert (
+        "ScalingConfigurationInfo"
+        in rds.describe_db_clusters(DBClusterIdentifier="prov-gap")["DBClusters"][0]
+    )
+
+
+def _set_parameters(rds: object, name: str) -> None:
+    rds.create_db_parameter_group(
+        DBParameterGroupName=name, DBParameterGroupFamily="aurora-postgresql16", Description="d"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=name,
+        Parameters=[{"ParameterName": "log_connections", "ParameterValue": "1", "ApplyMethod": "immediate"}],
+    )
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name, DBParameterGroupFamily="aurora-postgresql16", Description="d"
+    )
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=name,
+        Parameters=[
+            {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}
+        ],
+    )
+
+
+def test_parameters_the_user_set_have_source_user(aws: Aws) -> None:
+    rds = aws("rds")
+    _set_parameters(rds, "src-ok")
+    instance = rds.describe_db_parameters(DBParameterGroupName="src-ok")["Parameters"]
+    cluster = rds.describe_db_cluster_parameters(DBClusterParameterGroupName="src-ok")["Parameters"]
+    assert [(p["ParameterName"], p["Source"]) for p in instance] == [("log_connections", "user")]
+    assert [(p["ParameterName"], p["Source"]) for p in cluster] == [("rds.force_ssl", "user")]
+
+
+def test_parameter_source_filter_is_honoured(aws: Aws) -> None:
+    rds = aws("rds")
+    _set_parameters(rds, "src-filter")
+    assert (
+        len(rds.describe_db_parameters(DBParameterGroupName="src-filter", Source="user")["Parameters"]) == 1
+    )
+    assert rds.describe_db_parameters(DBParameterGroupName="src-filter", Source="system")["Parameters"] == []
+    cluster_system = rds.describe_db_cluster_parameters(
+        DBClusterParameterGroupName="src-filter", Source="system"
+    )
+    assert cluster_system["Parameters"] == []
+
+
+@shows_gap_of("rds_parameter_source_user")
+def test_parameters_have_no_source_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    rds = without_patch("rds_parameter_source_user")("rds")
+    _set_parameters(rds, "src-gap")
+    assert "Source" not in rds.describe_db_parameters(DBParameterGroupName="src-gap")["Parameters"][0]
+    assert (
+        "Source"
+        not in rds.describe_db_cluster_parameters(DBClusterParameterGroupName="src-gap")["Parameters"][0]
+    )
+
+
+_PI_ARGS = {
+    "EnablePerformanceInsights": True,
+    "PerformanceInsightsKMSKeyId": "arn:aws:kms:us-east-1:123456789012:key/pi",
+}
+
+
+def test_rds_instances_keep_performance_insights_settings(aws: Aws) -> None:
+    (created,) = _aurora_instances(aws, "pi-ok", count=1, **_PI_ARGS)
+    described = aws("rds").describe_db_instances(DBInstanceIdentifier="pi-ok-0")["DBInstances"][0]
+    for instance in (created, described):
+        assert instance["PerformanceInsightsEnabled"] is True
+        assert instance["PerformanceInsightsKMSKeyId"] == _PI_ARGS["PerformanceInsightsKMSKeyId"]
+        assert instance["PerformanceInsightsRetentionPeriod"] == 7
+
+
+def test_performance_insights_can_be_switched_off(aws: Aws) -> None:
+    _aurora_instances(aws, "pi-off", count=1, **_PI_ARGS)
+    rds = aws("rds")
+    rds.modify_db_instance(
+        DBInstanceIdentifier="pi-off-0", EnablePerformanceInsights=False, ApplyImmediately=True
+    )
+    assert (
+        rds.describe_db_instances(DBInstanceIdentifier="pi-off-0")["DBInstances"][0][
+            "PerformanceInsightsEnabled"
+        ]
+        is False
+    )
+
+
+@shows_gap_of("rds_performance_insights")
+def test_performance_insights_settings_are_dropped_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    (created,) = _aurora_instances(without_patch("rds_performance_insights"), "pi-gap", count=1, **_PI_ARGS)
+    assert not created.get("PerformanceInsightsEnabled")
+    assert "PerformanceInsightsKMSKeyId" not in created
+
+
+# ---- App Auto Scaling -----------------------------------------------------------------------------
+
+
+def _scalable_target(aws: Aws, name: str) -> str:
+    ecs = aws("ecs")
+    ecs.create_cluster(clusterName=name)
+    ecs.register_task_definition(
+        family=name, containerDefinitions=[{"name": "c", "image": "nginx", "memory": 128}]
+    )
+    ecs.create_service(cluster=name, serviceName="api", taskDefinition=name, desiredCount=1)
+    return aws("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{name}/api",
+        ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=1,
+        MaxCapacity=4,
+        Tags={"Component": "api"},
+    )["ScalableTargetARN"]
+
+
+def test_scalable_target_tags_can_be_listed_added_and_removed(aws: Aws) -> None:
+    aas = aws("application-autoscaling")
+    arn = _scalable_target(aws, "aas-ok")
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Component": "api"}
+    aas.tag_resource(ResourceARN=arn, Tags={"Team": "payments"})
+    aas.untag_resource(ResourceARN=arn, TagKeys=["Component"])
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"Team": "payments"}
+
+
+def test_tags_of_an_unknown_or_deregistered_target_are_not_found(aws: Aws) -> None:
+    aas = aws("application-autoscaling")
+    arn = _scalable_target(aws, "aas-gone")
+    aas.deregister_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId="service/aas-gone/api",
+        ScalableDimension="ecs:service:DesiredCount",
+    )
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        aas.list_tags_for_resource(ResourceARN=arn)
+
+
+@shows_gap_of("appautoscaling_tags")
+def test_scalable_target_tag_operations_fail_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("appautoscaling_tags")
+    arn = _scalable_target(aws, "aas-gap")
+    with pytest.raises(ClientError, match=r"\(500\)"):
+        aws("application-autoscaling").list_tags_for_resource(ResourceARN=arn)
+
+
+# ---- ECS ------------------------------------------------------------------------------------------
+
+
+def _service(aws: Aws, name: str, **settings: object) -> dict:
+    ecs = aws("ecs")
+    ecs.create_cluster(clusterName=name)
+    ecs.register_task_definition(
+        family=name, containerDefinitions=[{"name": "c", "image": "nginx", "memory": 128}]
+    )
+    ecs.create_service(cluster=name, serviceName="api", taskDefinition=name, desiredCount=1, **settings)
+    return ecs.describe_services(cluster=name, services=["api"])["services"][0]
+
+
+def test_ecs_service_returns_the_settings_it_was_created_with(aws: Aws) -> None:
+    service = _service(
+        aws,
+        "ecs-ok",
+        availabilityZoneRebalancing="ENABLED",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        healthCheckGracePeriodSeconds=60,
+        enableExecuteCommand=True,
+    )
+    assert service["availabilityZoneRebalancing"] == "ENABLED"
+    assert service["deploymentConfiguration"] == {
+        "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        "maximumPercent": 200,
+        "minimumHealthyPercent": 100,
+    }
+    assert service["healthCheckGracePeriodSeconds"] == 60
+    assert service["enableExecuteCommand"] is True
+
+
+def test_ecs_service_settings_default_like_aws(aws: Aws) -> None:
+    service = _service(aws, "ecs-defaults")
+    assert service["availabilityZoneRebalancing"] == "DISABLED"
+    assert service["deploymentConfiguration"]["deploymentCircuitBreaker"] == {
+        "enable": False,
+        "rollback": False,
+    }
+    assert service["enableExecuteCommand"] is False
+
+
+def test_ecs_service_update_changes_rebalancing(aws: Aws) -> None:
+    _service(aws, "ecs-update")
+    ecs = aws("ecs")
+    ecs.update_service(cluster="ecs-update", service="api", availabilityZoneRebalancing="ENABLED")
+    assert ecs.describe_services(cluster="ecs-update", services=["api"])["services"][0][
+        "availabilityZoneRebalancing"
+    ] == ("ENABLED")
+
+
+@shows_gap_of("ecs_service_settings")
+def test_ecs_service_drops_rebalancing_and_deployment_settings_without_patch(
+    without_patch: Callable[[str], Aws],
+) -> None:
+    service = _service(
+        without_patch("ecs_service_settings"),
+        "ecs-gap",
+        availabilityZoneRebalancing="DISABLED",
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+    assert "availabilityZoneRebalancing" not in service
+    assert "deploymentConfiguration" not in service
+
+
+# ---- ElastiCache ----------------------------------------------------------------------------------
+
+
+def _cache_subnet_group(aws: Aws, name: str) -> str:
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("ab")
+    ]
+    aws("elasticache").create_cache_subnet_group(
+        CacheSubnetGroupName=name, CacheSubnetGroupDescription="d", SubnetIds=subnets
+    )
+    return name
+
+
+_ENCRYPTED = {
+    "Engine": "redis",
+    "EngineVersion": "7.1",
+    "CacheNodeType": "cache.t4g.small",
+    "TransitEncryptionEnabled": True,
+    "AtRestEncryptionEnabled": True,
+    "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/cache",
+    "AuthToken": "a-long-enough-auth-token-1234567890",
+    "SecurityGroupIds": ["sg-0123456789abcdef0"],
+}
+
+
+def _replication_group(aws: Aws, rg_id: str, subnet_group: str, **shape: object) -> dict:
+    return aws("elasticache").create_replication_group(
+        ReplicationGroupId=rg_id,
+        ReplicationGroupDescription="d",
+        CacheSubnetGroupName=subnet_group,
+        **_ENCRYPTED,
+        **shape,
+    )["ReplicationGroup"]
+
+
+def test_two_node_multi_az_group_has_two_real_member_clusters(aws: Aws) -> None:
+    subnets = _cache_subnet_group(aws, "ec-two")
+    rg = _replication_group(
+        aws, "two", subnets, NumCacheClusters=2, MultiAZEnabled=True, AutomaticFailoverEnabled=True
+    )
+    assert rg["MemberClusters"] == ["two-001", "two-002"]
+    assert (rg["ClusterEnabled"], rg["MultiAZ"], rg["AutomaticFailover"]) == (False, "enabled", "enabled")
+    assert (rg["TransitEncryptionEnabled"], rg["AtRestEncryptionEnabled"], rg["AuthTokenEnabled"]) == (
+        True,
+        True,
+        True,
+    )
+    assert rg["KmsKeyId"] == _ENCRYPTED["KmsKeyId"]
+    (group,) = rg["NodeGroups"]
+    assert group["PrimaryEndpoint"]["Address"].startswith("master.two.")
+    assert group["ReaderEndpoint"]["Address"].startswith("replica.two.")
+    assert [m["CurrentRole"] for m in group["NodeGroupMembers"]] == ["primary", "replica"]
+    assert "ConfigurationEndpoint" not in rg
+
+    ec = aws("elasticache")
+    members = ec.describe_cache_clusters(CacheClusterId="two-002", ShowCacheNodeInfo=True)["CacheClusters"]
+    assert members[0]["ReplicationGroupId"] == "two"
+    assert members[0]["CacheSubnetGroupName"] == "ec-two"
+    assert (members[0]["TransitEncryptionEnabled"], members[0]["AtRestEncryptionEnabled"]) == (True, True)
+
+
+def test_single_node_group_has_one_member(aws: Aws) -> None:
+    rg = _replication_group(aws, "one", _cache_subnet_group(aws, "ec-one"), NumCacheClusters=1)
+    assert rg["MemberClusters"] == ["one-001"]
+    assert rg["MultiAZ"] == "disabled"
+
+
+def test_cluster_mode_group_has_shards_replicas_and_configuration_endpoint(aws: Aws) -> None:
+    subnets = _cache_subnet_group(aws, "ec-cm")
+    rg = _replication_group(
+        aws,
+        "cm",
+        subnets,
+        NumNodeGroups=1,
+        ReplicasPerNodeGroup=2,
+        CacheParameterGroupName="default.redis7.cluster.on",
+        AutomaticFailoverEnabled=True,
+        MultiAZEnabled=True,
+    )
+    assert rg["ClusterEnabled"] is True
+    assert rg["ClusterMode"] == "enabled"
+    assert rg["ConfigurationEndpoint"]["Address"].startswith("clustercfg.cm.")
+    assert rg["MemberClusters"] == ["cm-0001-001", "cm-0001-002", "cm-0001-003"]
+    (shard,) = rg["NodeGroups"]
+    assert (shard["NodeGroupId"], shard["Slots"], len(shard["NodeGroupMembers"])) == ("0001", "0-16383", 3)
+    assert "PrimaryEndpoint" not in shard
+    member = aws("elasticache").describe_cache_clusters(CacheClusterId="cm-0001-003")["CacheClusters"][0]
+    assert member["ReplicationGroupId"] == "cm"
+
+
+def test_cluster_mode_slots_are_split_between_shards(aws: Aws) -> None:
+    rg = _replication_group(
+        aws, "cm3", _cache_subnet_group(aws, "ec-cm3"), NumNodeGroups=3, ReplicasPerNodeGroup=1
+    )
+    assert [g["Slots"] for g in rg["NodeGroups"]] == ["0-5460", "5461-10921", "10922-16383"]
+    assert len(rg["MemberClusters"]) == 6
+
+
+def test_deleted_replication_group_and_its_members_are_gone(aws: Aws) -> None:
+    ec = aws("elasticache")
+    _replication_group(aws, "gone", _cache_subnet_group(aws, "ec-gone"), NumCacheClusters=2)
+    assert ec.delete_replication_group(ReplicationGroupId="gone")["ReplicationGroup"]["Status"] == "deleting"
+    with pytest.raises(ClientError, match="ReplicationGroupNotFound"):
+        ec.describe_replication_groups(ReplicationGroupId="gone")
+    with pytest.raises(ClientError, match="CacheClusterNotFound"):
+        ec.describe_cache_clusters(CacheClusterId="gone-001")
+
+
+@shows_gap_of("elasticache_replication_group_members")
+def test_replication_group_topology_is_wrong_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("elasticache_replication_group_members")
+    ec = aws("elasticache")
+    subnets = _cache_subnet_group(aws, "ec-gap")
+    two = _replication_group(aws, "two-gap", subnets, NumCacheClusters=2)
+    cluster_mode = _replication_group(aws, "cm-gap", subnets, NumNodeGroups=2, ReplicasPerNodeGroup=1)
+    assert two["MemberClusters"] == ["two-gap-001"]
+    assert cluster_mode["ClusterEnabled"] is False
+    with pytest.raises(ClientError, match="CacheClusterNotFound"):
+        ec.describe_cache_clusters(CacheClusterId="two-gap-001")
+    ec.delete_replication_group(ReplicationGroupId="two-gap")
+    assert (
+        ec.describe_replication_groups(ReplicationGroupId="two-gap")["ReplicationGroups"][0]["Status"]
+        == "deleting"
+    )
+
+
+def _cache_cluster(aws: Aws, cluster_id: str) -> dict:
+    return aws("elasticache").create_cache_cluster(
+        CacheClusterId=cluster_id,
+        Engine="redis",
+        EngineVersion="7.1",
+        CacheNodeType="cache.t4g.micro",
+        NumCacheNodes=1,
+        SecurityGroupIds=["sg-0123456789abcdef0"],
+    )["CacheCluster"]
+
+
+def test_cache_cluster_reports_security_groups_parameter_group_and_nodes(aws: Aws) -> None:
+    _cache_cluster(aws, "fields-ok")
+    cluster = aws("elasticache").describe_cache_clusters(CacheClusterId="fields-ok", ShowCacheNodeInfo=True)
+    (cluster,) = cluster["CacheClusters"]
+    assert cluster["SecurityGroups"] == [{"SecurityGroupId": "sg-0123456789abcdef0", "Status": "active"}]
+    assert cluster["CacheParameterGroup"]["CacheParameterGroupName"] == "default.redis7"
+    assert cluster["CacheNodes"][0]["Endpoint"]["Port"] == 6379
+
+
+def test_deleted_cache_cluster_is_gone(aws: Aws) -> None:
+    _cache_cluster(aws, "fields-gone")
+    ec = aws("elasticache")
+    assert (
+        ec.delete_cache_cluster(CacheClusterId="fields-gone")["CacheCluster"]["CacheClusterStatus"]
+        == "deleting"
+    )
+    with pytest.raises(ClientError, match="CacheClusterNotFound"):
+        ec.describe_cache_clusters(CacheClusterId="fields-gone")
+
+
+@shows_gap_of("elasticache_cache_cluster_fields")
+def test_cache_cluster_lacks_security_groups_and_never_finishes_deleting_without_patch(
+    without_patch: Callable[[str], Aws],
+) -> None:
+    aws = without_patch("elasticache_cache_cluster_fields")
+    _cache_cluster(aws, "fields-gap")
+    ec = aws("elasticache")
+    cluster = ec.describe_cache_clusters(CacheClusterId="fields-gap")["CacheClusters"][0]
+    assert "SecurityGroups" not in cluster
+    assert "CacheParameterGroup" not in cluster
+    ec.delete_cache_cluster(CacheClusterId="fields-gap")
+    status = ec.describe_cache_clusters(CacheClusterId="fields-gap")["CacheClusters"][0]["CacheClusterStatus"]
+    assert status == "deleting"
+
+
+def test_cache_subnet_group_can_be_deleted_once_unused(aws: Aws) -> None:
+    ec = aws("elasticache")
+    name = _cache_subnet_group(aws, "ec-del")
+    _replication_group(aws, "uses-subnets", name, NumCacheClusters=1)
+    with pytest.raises(ClientError, match="CacheSubnetGroupInUse"):
+        ec.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    ec.delete_replication_group(ReplicationGroupId="uses-subnets")
+    ec.delete_cache_subnet_group(CacheSubnetGroupName=name)
+    with pytest.raises(ClientError, match="CacheSubnetGroupNotFound"):
+        ec.describe_cache_subnet_groups(CacheSubnetGroupName=name)
+
+
+@shows_gap_of("elasticache_delete_cache_subnet_group")
+def test_cache_subnet_group_cannot_be_deleted_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("elasticache_delete_cache_subnet_group")
+    name = _cache_subnet_group(aws, "ec-del-gap")
+    with pytest.raises(Exception, match=r"invalid XML|500"):
+        aws("elasticache").delete_cache_subnet_group(CacheSubnetGroupName=name)
+
+
+# ---- AppConfig ------------------------------------------------------------------------------------
+
+
+def _flags_profile(appconfig: object, name: str) -> tuple[str, str]:
+    app = appconfig.create_application(Name=name)["Id"]
+    profile = appconfig.create_configuration_profile(
+        ApplicationId=app, Name="flags", LocationUri="hosted", Type="AWS.AppConfig.FeatureFlags"
+    )["Id"]
+    return app, profile
+
+
+_FLAGS = json.dumps(
+    {"version": "1", "flags": {"beta": {"name": "beta"}}, "values": {"beta": {"enabled": True}}}
+)
+
+
+def test_environment_lifecycle(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    app, _ = _flags_profile(appconfig, "env-ok")
+    env = appconfig.create_environment(ApplicationId=app, Name="dev", Description="d", Tags={"Team": "core"})
+    assert (env["State"], env["Name"]) == ("ReadyForDeployment", "dev")
+    appconfig.update_environment(ApplicationId=app, EnvironmentId=env["Id"], Description="changed")
+    assert appconfig.get_environment(ApplicationId=app, EnvironmentId=env["Id"])["Description"] == "changed"
+    assert [e["Id"] for e in appconfig.list_environments(ApplicationId=app)["Items"]] == [env["Id"]]
+    arn = f"arn:aws:appconfig:us-east-1:123456789012:application/{app}/environment/{env['Id']}"
+    assert appconfig.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"Team": "core"}
+    appconfig.delete_environment(ApplicationId=app, EnvironmentId=env["Id"])
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        appconfig.get_environment(ApplicationId=app, EnvironmentId=env["Id"])
+
+
+def test_deployment_strategy_lifecycle_and_predefined_strategies(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    strategy = appconfig.create_deployment_strategy(
+        Name="fast",
+        DeploymentDurationInMinutes=0,
+        GrowthFactor=100,
+        FinalBakeTimeInMinutes=1,
+        ReplicateTo="NONE",
+    )
+    appconfig.update_deployment_strategy(DeploymentStrategyId=strategy["Id"], FinalBakeTimeInMinutes=2)
+    assert (
+        appconfig.get_deployment_strategy(DeploymentStrategyId=strategy["Id"])["FinalBakeTimeInMinutes"] == 2
+    )
+    names = [s["Name"] for s in appconfig.list_deployment_strategies()["Items"]]
+    assert {"AppConfig.AllAtOnce", "fast"} <= set(names)
+    assert (
+        appconfig.get_deployment_strategy(DeploymentStrategyId="AppConfig.AllAtOnce")["GrowthFactor"] == 100
+    )
+    appconfig.delete_deployment_strategy(DeploymentStrategyId=strategy["Id"])
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        appconfig.get_deployment_strategy(DeploymentStrategyId=strategy["Id"])
+
+
+def test_deployment_of_a_hosted_version_completes(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    app, profile = _flags_profile(appconfig, "deploy-ok")
+    env = appconfig.create_environment(ApplicationId=app, Name="dev")["Id"]
+    version = appconfig.create_hosted_configuration_version(
+        ApplicationId=app,
+        ConfigurationProfileId=profile,
+        Content=_FLAGS.encode(),
+        ContentType="application/json",
+    )["VersionNumber"]
+    for _ in range(2):
+        started = appconfig.start_deployment(
+            ApplicationId=app,
+            EnvironmentId=env,
+            DeploymentStrategyId="AppConfig.AllAtOnce",
+            ConfigurationProfileId=profile,
+            ConfigurationVersion=str(version),
+        )
+    assert (started["DeploymentNumber"], started["State"], started["PercentageComplete"]) == (
+        2,
+        "COMPLETE",
+        100.0,
+    )
+    got = appconfig.get_deployment(ApplicationId=app, EnvironmentId=env, DeploymentNumber=2)
+    assert (got["ConfigurationVersion"], got["ConfigurationName"]) == (str(version), "flags")
+    listed = appconfig.list_deployments(ApplicationId=app, EnvironmentId=env)["Items"]
+    assert [d["DeploymentNumber"] for d in listed] == [2, 1]
+
+
+def test_deployment_of_a_missing_version_is_refused(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    app, profile = _flags_profile(appconfig, "deploy-missing")
+    env = appconfig.create_environment(ApplicationId=app, Name="dev")["Id"]
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        appconfig.start_deployment(
+            ApplicationId=app,
+            EnvironmentId=env,
+            DeploymentStrategyId="AppConfig.AllAtOnce",
+            ConfigurationProfileId=profile,
+            ConfigurationVersion="7",
+        )
+
+
+@shows_gap_of("appconfig_environments_and_deployments")
+def test_environments_do_not_exist_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    appconfig = without_patch("appconfig_environments_and_deployments")("appconfig")
+    app, _ = _flags_profile(appconfig, "env-gap")
+    with pytest.raises(ClientError, match=r"\(404\)"):
+        appconfig.create_environment(ApplicationId=app, Name="dev")
+    with pytest.raises(ClientError, match=r"\(404\)"):
+        appconfig.list_deployment_strategies()
+
+
+def test_hosted_version_without_description_has_none(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    app, profile = _flags_profile(appconfig, "desc-ok")
+    created = appconfig.create_hosted_configuration_version(
+        ApplicationId=app,
+        ConfigurationProfileId=profile,
+        Content=_FLAGS.encode(),
+        ContentType="application/json",
+    )
+    got = appconfig.get_hosted_configuration_version(
+        ApplicationId=app, ConfigurationProfileId=profile, VersionNumber=1
+    )
+    assert "Description" not in created
+    assert "Description" not in got
+    assert json.loads(got["Content"].read()) == json.loads(_FLAGS)
+
+
+@shows_gap_of("appconfig_hosted_version_description")
+def test_hosted_version_description_reads_none_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    appconfig = without_patch("appconfig_hosted_version_description")("appconfig")
+    app, profile = _flags_profile(appconfig, "desc-gap")
+    appconfig.create_hosted_configuration_version(
+        ApplicationId=app,
+        ConfigurationProfileId=profile,
+        Content=_FLAGS.encode(),
+        ContentType="application/json",
+    )
+    got = appconfig.get_hosted_configuration_version(
+        ApplicationId=app, ConfigurationProfileId=profile, VersionNumber=1
+    )
+    assert got["Description"] == "None"
+
+
+def test_applications_and_hosted_versions_can_be_listed(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    app, profile = _flags_profile(appconfig, "list-ok")
+    for label in ("v1", "v2"):
+        appconfig.create_hosted_configuration_version(
+            ApplicationId=app,
+            ConfigurationProfileId=profile,
+            Content=_FLAGS.encode(),
+            ContentType="application/json",
+            VersionLabel=label,
+        )
+    assert app in [a["Id"] for a in appconfig.list_applications()["Items"]]
+    versions = appconfig.list_hosted_configuration_versions(ApplicationId=app, ConfigurationProfileId=profile)
+    assert [(v["VersionNumber"], v["VersionLabel"]) for v in versions["Items"]] == [(2, "v2"), (1, "v1")]
+
+
+@shows_gap_of("appconfig_list_operations")
+def test_applications_cannot_be_listed_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    appconfig = without_patch("appconfig_list_operations")("appconfig")
+    with pytest.raises(ClientError, match=r"\(500\)"):
+        appconfig.list_applications()

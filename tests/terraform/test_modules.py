@@ -1,0 +1,61 @@
+"""Every module's own contract (`terraform test` with a mock provider) and `terraform validate`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from infra.project import REPO_ROOT
+
+pytestmark = pytest.mark.terraform
+
+MODULES = sorted(p.name for p in (REPO_ROOT / "terraform" / "modules").iterdir() if p.is_dir())
+TESTED = [m for m in MODULES if (REPO_ROOT / "terraform" / "modules" / m / "tests").is_dir()]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    dst = tmp_path_factory.mktemp("tf") / "terraform"
+    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf"))
+    return dst
+
+
+def terraform(toolchain, cwd, *args):
+    return subprocess.run(
+        [toolchain.terraform, *args, "-no-color"], cwd=cwd, env=toolchain.env(), capture_output=True, text=True, timeout=600
+    )
+
+
+def init(toolchain, cwd):
+    proc = terraform(toolchain, cwd, "init", "-backend=false", "-input=false")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_every_module_has_contract_tests():
+    assert set(MODULES) - set(TESTED) == set(), "modules without tests/*.tftest.hcl"
+
+
+def test_every_module_has_the_house_files():
+    for module in MODULES:
+        names = {p.name for p in (REPO_ROOT / "terraform" / "modules" / module).iterdir()}
+        assert {"main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"} <= names, module
+
+
+@pytest.mark.parametrize("module", TESTED)
+def test_module_contract(toolchain, tree, module):
+    cwd = tree / "modules" / module
+    init(toolchain, cwd)
+    proc = terraform(toolchain, cwd, "test")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " 0 failed" in proc.stdout and "Success!" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("root", ["bootstrap", "envs/dev", "envs/staging", "envs/prod", *[f"modules/{m}" for m in MODULES]])
+def test_validate(toolchain, tree, root):
+    cwd = tree / root
+    if not (cwd / ".terraform").is_dir():
+        init(toolchain, cwd)
+    proc = terraform(toolchain, cwd, "validate")
+    assert proc.returncode == 0, proc.stderr
