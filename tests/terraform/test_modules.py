@@ -33,8 +33,13 @@ def init(toolchain, cwd):
     assert proc.returncode == 0, proc.stderr
 
 
+# platform composes the others, including ephemeral resources that Terraform 1.11 refuses to mock;
+# it is tested by real plans of every env against the emulator (tests/plan).
+COMPOSITION = {"platform"}
+
+
 def test_every_module_has_contract_tests():
-    assert set(MODULES) - set(TESTED) == set(), "modules without tests/*.tftest.hcl"
+    assert set(MODULES) - set(TESTED) - COMPOSITION == set(), "modules without tests/*.tftest.hcl"
 
 
 def test_every_module_has_the_house_files():

@@ -66,6 +66,7 @@ module "database" {
   backup_retention_days        = local.tier.database.backup_retention_days
   deletion_protection          = local.tier.database.deletion_protection
   performance_insights_enabled = local.tier.database.performance_insights
+  log_retention_days           = local.tier.logs.retention_days
   tags                         = var.tags
 }
 
