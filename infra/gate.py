@@ -61,16 +61,16 @@ class RootRun:
         self.result.steps.append(StepResult(name, status, detail, time.monotonic() - started))
 
 
+def require_formatted(toolchain: Toolchain, path) -> None:
+    unformatted = fmt_check(toolchain, path)
+    if unformatted:
+        raise InfraError(f"terraform fmt would change: {', '.join(unformatted)}")
+
+
 def gate_root(project: Project, toolchain: Toolchain, root: str, endpoint: str, progress: Progress) -> RootResult:
     run = RootRun(root)
     root_dir = project.root_dir(root)
     holder: dict[str, Terraform] = {}
-
-    def fmt() -> str:
-        unformatted = fmt_check(toolchain, root_dir)
-        if unformatted:
-            raise InfraError(f"terraform fmt would change: {', '.join(unformatted)}")
-        return ""
 
     def init() -> None:
         check_tfvars(root_dir)
@@ -81,7 +81,7 @@ def gate_root(project: Project, toolchain: Toolchain, root: str, endpoint: str, 
         run.result.plan = holder["tf"].plan()
         return str(run.result.plan)
 
-    run.step("fmt", fmt)
+    run.step("fmt", lambda: require_formatted(toolchain, root_dir))
     run.step("init", init)
     run.step("validate", lambda: holder["tf"].validate())
     run.step("plan", plan)
@@ -92,9 +92,7 @@ def modules_result(project: Project, toolchain: Toolchain) -> RootResult:
     run = RootRun("modules")
 
     def fmt() -> str:
-        unformatted = fmt_check(toolchain, project.terraform_dir / "modules")
-        if unformatted:
-            raise InfraError(f"terraform fmt would change: {', '.join(unformatted)}")
+        require_formatted(toolchain, project.terraform_dir / "modules")
         return f"{len(list((project.terraform_dir / 'modules').iterdir()))} modules"
 
     run.step("fmt", fmt)
