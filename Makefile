@@ -24,6 +24,7 @@ gate: setup
 	$(BIN)/infra gate
 
 test: setup
+	$(BIN)/ruff check infra policy tests
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
 
 test-integration: setup
@@ -31,11 +32,10 @@ test-integration: setup
 
 lint: setup
 	$(BIN)/ruff check infra policy tests
-	$(BIN)/ruff format --check infra policy tests
 	terraform fmt -check -recursive terraform
 
 fmt: setup
-	$(BIN)/ruff format infra policy tests
+	$(BIN)/ruff check --fix infra policy tests
 	terraform fmt -recursive terraform
 
 clean:

@@ -79,7 +79,8 @@ def gate(ctx: Context, env: str, aws_endpoint: str | None) -> None:
     project = ctx.project
     envs = project.resolve_envs(env)
     toolchain = load_toolchain(project.state_dir)
-    ctx.progress.say(f"terraform {toolchain.version}; provider source: {toolchain.mirror or 'registry'} ({toolchain.mirror_origin})")
+    source = toolchain.mirror or "registry"
+    ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
     with use_endpoint(project, aws_endpoint, ctx.progress) as endpoint:
         results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress)
     gate_mod.print_report(results, ctx.console)

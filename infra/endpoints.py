@@ -32,7 +32,9 @@ def check_reachable(url: str, timeout: float = 5.0) -> None:
         return  # it answered; an HTTP error status is still an answer
     except (OSError, urllib.error.URLError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise InfraError(f"AWS endpoint {url} is unreachable ({reason}); start one with `infra emulator start`") from None
+        raise InfraError(
+            f"AWS endpoint {url} is unreachable ({reason}); start one with `infra emulator start`"
+        ) from None
 
 
 @contextmanager

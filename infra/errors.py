@@ -11,7 +11,7 @@ class InfraError(Exception):
     exit_code = 2
 
 
-class CheckFailed(Exception):  # noqa: N818 - a verdict, not an error in the program
+class CheckFailed(Exception):
     """A check ran and found violations (exit code 1)."""
 
     exit_code = 1

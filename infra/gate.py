@@ -125,7 +125,8 @@ def summary_table(results: list[RootResult]) -> Table:
             if step is None:
                 cells.append("-")
             elif step.status == OK:
-                cells.append(f"[green]ok[/] {step.detail}".strip() if name == "plan" else f"[green]ok[/] {step.seconds:.1f}s")
+                detail = step.detail if name == "plan" else f"{step.seconds:.1f}s"
+                cells.append(f"[green]ok[/] {detail}".strip())
             else:
                 cells.append("[red]FAIL[/]" if step.status == FAIL else "[dim]skipped[/]")
         cells.append("[green]PASS[/]" if result.passed else "[red]FAIL[/]")

@@ -107,7 +107,9 @@ class Terraform:
         for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
             self.env.pop(var, None)
 
-    def run(self, step: str, args: Sequence[str], *, ok_codes=(0,), timeout: float = 1800) -> subprocess.CompletedProcess:
+    def run(
+        self, step: str, args: Sequence[str], *, ok_codes=(0,), timeout: float = 1800
+    ) -> subprocess.CompletedProcess:
         log = self.ws.log_dir / f"{self.ws.root}-{step}.log"
         cmd = [self.toolchain.terraform, *args]
         with self.progress.step(self.ws.root, step):

@@ -46,11 +46,24 @@ def check_tiers(data: object, path: Path | str = "tiers.yaml") -> None:
     for env, tier in data["tiers"].items():
         svc, cache_, budget = tier["service"], tier["cache"], tier["budget_usd_month"]
         if svc["min_tasks"] > svc["max_tasks"]:
-            raise InfraError(f"{path}: tiers.{env}.service: min_tasks {svc['min_tasks']} > max_tasks {svc['max_tasks']}")
+            raise InfraError(
+                f"{path}: tiers.{env}.service: min_tasks {svc['min_tasks']} > max_tasks {svc['max_tasks']}"
+            )
         if cache_["multi_az"] and cache_["replicas_per_shard"] < 1:
             raise InfraError(f"{path}: tiers.{env}.cache: multi_az needs replicas_per_shard >= 1")
         if budget["min"] > budget["max"]:
             raise InfraError(f"{path}: tiers.{env}.budget_usd_month: min > max")
+        db = tier["database"]
+        if db["instance_class"] not in db["allowed_instance_classes"]:
+            raise InfraError(
+                f"{path}: tiers.{env}.database: instance_class {db['instance_class']}"
+                " is not in allowed_instance_classes"
+            )
+        if cache_["node_type"] not in cache_["allowed_node_types"]:
+            raise InfraError(f"{path}: tiers.{env}.cache: node_type {cache_['node_type']} is not in allowed_node_types")
+    unknown = sorted(set(data["policy"]["production_tiers"]) - set(data["tiers"]))
+    if unknown:
+        raise InfraError(f"{path}: policy.production_tiers: {', '.join(unknown)} is not a tier")
 
 
 def node_count(cache_tier: dict) -> int:

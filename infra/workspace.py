@@ -18,6 +18,7 @@ from pathlib import Path
 from infra.project import BOOTSTRAP, Project
 
 OVERRIDE_NAME = "infra_emulator_override.tf"
+TEARDOWN_OVERRIDE_NAME = "infra_teardown_override.tf"
 
 # Services the stack talks to, by the provider's `endpoints` argument names.
 ENDPOINT_SERVICES = (
@@ -86,12 +87,39 @@ terraform {{
 """
 
 
+# Deletion protection is the point of prod's tier, so the committed config never turns it off.
+# Tearing an emulator stack down does it the way an operator would on AWS: one apply that switches
+# the protection off (this override of the env root's `tier` local), then the destroy.
+TEARDOWN_HCL = """# Written by infra for a teardown: deletion protection off, then destroy. Never committed.
+locals {
+  tier = merge(yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment], {
+    database = merge(yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment].database, {
+      deletion_protection = false
+    })
+    load_balancer = merge(yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment].load_balancer, {
+      deletion_protection = false
+    })
+  })
+}
+"""
+
+
+def enable_teardown(ws: Workspace) -> None:
+    """Switch deletion protection off in an env root's work copy (see TEARDOWN_HCL)."""
+    if ws.root == BOOTSTRAP:
+        return  # bootstrap's guard is force_destroy, a variable the caller sets
+    (ws.dir / TEARDOWN_OVERRIDE_NAME).write_text(TEARDOWN_HCL)
+
+
 def local_backend(state_file: Path) -> str:
     return f'  backend "local" {{\n    path = "{state_file}"\n  }}'
 
 
-def s3_backend(endpoint: str, bucket: str, key: str, region: str = "us-east-1") -> str:
-    """The real S3 backend with locking, its endpoints sent to the emulator."""
+def s3_backend(endpoint: str, bucket: str, key: str, kms_key_id: str, region: str = "us-east-1") -> str:
+    """The real S3 backend with locking and the state key, its endpoints sent to the emulator.
+
+    kms_key_id is required: the bootstrap bucket's policy refuses any PutObject that is not SSE-KMS.
+    """
     return (
         '  backend "s3" {\n'
         f'    bucket                      = "{bucket}"\n'
@@ -99,6 +127,7 @@ def s3_backend(endpoint: str, bucket: str, key: str, region: str = "us-east-1") 
         f'    region                      = "{region}"\n'
         "    use_lockfile                = true\n"
         "    encrypt                     = true\n"
+        f'    kms_key_id                  = "{kms_key_id}"\n'
         "    use_path_style              = true\n"
         '    access_key                  = "test"\n'
         '    secret_key                  = "test"\n'
@@ -135,6 +164,7 @@ def prepare(
     state_file = base / "state" / f"{root}.tfstate"
     state_file.parent.mkdir(parents=True, exist_ok=True)
     (root_dir / OVERRIDE_NAME).write_text(override_hcl(endpoint, backend or local_backend(state_file)))
+    (root_dir / TEARDOWN_OVERRIDE_NAME).unlink(missing_ok=True)
     plans = base / "plans"
     plans.mkdir(parents=True, exist_ok=True)
     logs = base / "logs"

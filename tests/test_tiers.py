@@ -29,6 +29,8 @@ def test_prod_cache_is_three_nodes_in_cluster_mode(project):
         (("staging", "cache", "replicas_per_shard"), 0, "multi_az needs replicas_per_shard >= 1"),
         (("prod", "budget_usd_month", "min"), 5000, "budget_usd_month: min > max"),
         (("prod", "logs", "surprise"), 1, "Additional properties are not allowed"),
+        (("dev", "database", "instance_class"), "db.r6g.large", "is not in allowed_instance_classes"),
+        (("staging", "cache", "node_type"), "cache.r6g.xlarge", "is not in allowed_node_types"),
     ],
 )
 def test_inconsistent_tiers_are_rejected(project, path, value, message):
@@ -38,6 +40,13 @@ def test_inconsistent_tiers_are_rejected(project, path, value, message):
         node = node[key]
     node[path[-1]] = value
     with pytest.raises(InfraError, match=message):
+        check_tiers(data)
+
+
+def test_production_tiers_must_be_tiers(project):
+    data = copy.deepcopy(project.tiers)
+    data["policy"]["production_tiers"] = ["prod", "production"]
+    with pytest.raises(InfraError, match=r"policy\.production_tiers: production is not a tier"):
         check_tiers(data)
 
 

@@ -38,7 +38,7 @@ def test_setting_none_disables_the_mirror(monkeypatch, tmp_path):
 
 def test_setting_without_the_provider_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setenv("TF_PROVIDER_MIRROR", str(tmp_path))
-    with pytest.raises(InfraError, match="no registry.terraform.io/hashicorp/aws provider under it"):
+    with pytest.raises(InfraError, match=r"no registry\.terraform\.io/hashicorp/aws provider under it"):
         toolchain.resolve_mirror(tmp_path)
 
 
@@ -62,7 +62,8 @@ def test_offline_search_is_remembered(monkeypatch, no_user_config, fake_mirror, 
     state = tmp_path / "state"
     assert toolchain.resolve_mirror(state)[0] == fake_mirror
     monkeypatch.setattr(toolchain, "search_mirror", lambda: pytest.fail("searched twice"))
-    assert toolchain.resolve_mirror(state) == (fake_mirror, f"found offline earlier (remembered in {state / 'provider-mirror'})")
+    remembered = f"found offline earlier (remembered in {state / 'provider-mirror'})"
+    assert toolchain.resolve_mirror(state) == (fake_mirror, remembered)
 
 
 def test_offline_without_any_mirror_says_what_to_set(monkeypatch, no_user_config, tmp_path):

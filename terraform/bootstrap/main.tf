@@ -138,8 +138,8 @@ resource "aws_s3_bucket_policy" "state" {
           Condition = { Bool = { "aws:SecureTransport" = "false" } }
         },
         {
-          # An explicit non-KMS encryption header (e.g. a backend with encrypt = true
-          # but no kms_key_id, which means SSE-S3) would bypass the state key.
+          # Every PutObject must ask for aws:kms: one with SSE-S3 (a backend with
+          # encrypt = true but no kms_key_id) or with no header at all (IfExists) is denied.
           Sid       = "DenyNonKmsEncryptionHeader"
           Effect    = "Deny"
           Principal = { AWS = "*" }

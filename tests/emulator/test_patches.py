@@ -677,3 +677,367 @@ def test_applications_cannot_be_listed_without_patch(without_patch: Callable[[st
     appconfig = without_patch("appconfig_list_operations")("appconfig")
     with pytest.raises(ClientError, match=r"\(500\)"):
         appconfig.list_applications()
+
+
+# ---- ElastiCache parameter groups -----------------------------------------------------------------
+
+
+def _parameter_group_arn(name: str) -> str:
+    return f"arn:aws:elasticache:us-east-1:123456789012:parametergroup:{name}"
+
+
+_CLUSTER_PARAMETERS = [
+    {"ParameterName": "cluster-enabled", "ParameterValue": "yes"},
+    {"ParameterName": "maxmemory-policy", "ParameterValue": "allkeys-lru"},
+]
+
+
+def test_cache_parameter_group_lifecycle(aws: Aws) -> None:
+    ec = aws("elasticache")
+    created = ec.create_cache_parameter_group(
+        CacheParameterGroupName="pg-life",
+        CacheParameterGroupFamily="redis7",
+        Description="Redis parameters",
+        Tags=[{"Key": "Team", "Value": "core"}],
+    )["CacheParameterGroup"]
+    assert created == {
+        "CacheParameterGroupName": "pg-life",
+        "CacheParameterGroupFamily": "redis7",
+        "Description": "Redis parameters",
+        "IsGlobal": False,
+        "ARN": _parameter_group_arn("pg-life"),
+    }
+    assert ec.describe_cache_parameter_groups(CacheParameterGroupName="pg-life")["CacheParameterGroups"] == [
+        created
+    ]
+    modified = ec.modify_cache_parameter_group(
+        CacheParameterGroupName="pg-life", ParameterNameValues=_CLUSTER_PARAMETERS
+    )
+    assert modified["CacheParameterGroupName"] == "pg-life"
+    user = ec.describe_cache_parameters(CacheParameterGroupName="pg-life", Source="user")["Parameters"]
+    assert [(p["ParameterName"], p["ParameterValue"], p["Source"]) for p in user] == [
+        ("cluster-enabled", "yes", "user"),
+        ("maxmemory-policy", "allkeys-lru", "user"),
+    ]
+    assert ec.describe_cache_parameters(CacheParameterGroupName="pg-life")["Parameters"] == user
+    assert ec.describe_cache_parameters(CacheParameterGroupName="pg-life", Source="system")["Parameters"] == []
+
+    arn = _parameter_group_arn("pg-life")
+    ec.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "Env", "Value": "dev"}])
+    assert {t["Key"]: t["Value"] for t in ec.list_tags_for_resource(ResourceName=arn)["TagList"]} == {
+        "Team": "core",
+        "Env": "dev",
+    }
+
+    ec.reset_cache_parameter_group(
+        CacheParameterGroupName="pg-life", ParameterNameValues=[{"ParameterName": "maxmemory-policy"}]
+    )
+    user = ec.describe_cache_parameters(CacheParameterGroupName="pg-life", Source="user")["Parameters"]
+    assert [p["ParameterName"] for p in user] == ["cluster-enabled"]
+    ec.reset_cache_parameter_group(CacheParameterGroupName="pg-life", ResetAllParameters=True)
+    assert ec.describe_cache_parameters(CacheParameterGroupName="pg-life")["Parameters"] == []
+
+    ec.delete_cache_parameter_group(CacheParameterGroupName="pg-life")
+    with pytest.raises(ClientError, match="CacheParameterGroupNotFound"):
+        ec.describe_cache_parameter_groups(CacheParameterGroupName="pg-life")
+    with pytest.raises(ClientError, match="CacheParameterGroupNotFound"):
+        ec.list_tags_for_resource(ResourceName=arn)
+    with pytest.raises(ClientError, match="CacheParameterGroupNotFound"):
+        ec.delete_cache_parameter_group(CacheParameterGroupName="pg-life")
+
+
+def test_cache_parameter_group_errors(aws: Aws) -> None:
+    ec = aws("elasticache")
+    ec.create_cache_parameter_group(
+        CacheParameterGroupName="PG-Dup", CacheParameterGroupFamily="valkey8", Description="d"
+    )
+    assert (
+        ec.describe_cache_parameter_groups(CacheParameterGroupName="pg-dup")["CacheParameterGroups"][0][
+            "CacheParameterGroupName"
+        ]
+        == "pg-dup"
+    )
+    with pytest.raises(ClientError, match="CacheParameterGroupAlreadyExists"):
+        ec.create_cache_parameter_group(
+            CacheParameterGroupName="pg-dup", CacheParameterGroupFamily="redis7", Description="d"
+        )
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        ec.create_cache_parameter_group(
+            CacheParameterGroupName="pg-bad-family", CacheParameterGroupFamily="redis99", Description="d"
+        )
+    for call in (
+        lambda: ec.modify_cache_parameter_group(
+            CacheParameterGroupName="pg-missing", ParameterNameValues=_CLUSTER_PARAMETERS
+        ),
+        lambda: ec.describe_cache_parameters(CacheParameterGroupName="pg-missing"),
+        lambda: ec.describe_cache_parameter_groups(CacheParameterGroupName="pg-missing"),
+    ):
+        with pytest.raises(ClientError, match="CacheParameterGroupNotFound"):
+            call()
+
+
+def test_default_cache_parameter_groups_can_be_read_but_not_changed(aws: Aws) -> None:
+    ec = aws("elasticache")
+    for name, family in (
+        ("default.redis7", "redis7"),
+        ("default.redis7.cluster.on", "redis7"),
+        ("default.memcached1.6", "memcached1.6"),
+    ):
+        (group,) = ec.describe_cache_parameter_groups(CacheParameterGroupName=name)["CacheParameterGroups"]
+        assert (group["CacheParameterGroupFamily"], group["IsGlobal"]) == (family, False)
+    listed = [g["CacheParameterGroupName"] for g in ec.describe_cache_parameter_groups()["CacheParameterGroups"]]
+    assert {"default.redis7", "default.valkey8.cluster.on"} <= set(listed)
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        ec.modify_cache_parameter_group(
+            CacheParameterGroupName="default.redis7", ParameterNameValues=_CLUSTER_PARAMETERS
+        )
+    with pytest.raises(ClientError, match="InvalidParameterValue"):
+        ec.delete_cache_parameter_group(CacheParameterGroupName="default.redis7")
+    with pytest.raises(ClientError, match="CacheParameterGroupAlreadyExists"):
+        ec.create_cache_parameter_group(
+            CacheParameterGroupName="default.redis7", CacheParameterGroupFamily="redis7", Description="d"
+        )
+
+
+def test_cache_parameter_group_in_use_cannot_be_deleted(aws: Aws) -> None:
+    ec = aws("elasticache")
+    for name in ("pg-rg", "pg-cc"):
+        ec.create_cache_parameter_group(
+            CacheParameterGroupName=name, CacheParameterGroupFamily="redis7", Description="d"
+        )
+    _replication_group(
+        aws, "uses-pg", _cache_subnet_group(aws, "ec-uses-pg"), NumCacheClusters=1, CacheParameterGroupName="pg-rg"
+    )
+    member = ec.describe_cache_clusters(CacheClusterId="uses-pg-001")["CacheClusters"][0]
+    assert member["CacheParameterGroup"]["CacheParameterGroupName"] == "pg-rg"
+    ec.create_cache_cluster(
+        CacheClusterId="uses-pg-cc",
+        Engine="redis",
+        CacheNodeType="cache.t4g.micro",
+        NumCacheNodes=1,
+        CacheParameterGroupName="pg-cc",
+    )
+    for name in ("pg-rg", "pg-cc"):
+        with pytest.raises(ClientError, match="InvalidCacheParameterGroupState"):
+            ec.delete_cache_parameter_group(CacheParameterGroupName=name)
+    ec.delete_replication_group(ReplicationGroupId="uses-pg")
+    ec.delete_cache_cluster(CacheClusterId="uses-pg-cc")
+    for name in ("pg-rg", "pg-cc"):
+        ec.delete_cache_parameter_group(CacheParameterGroupName=name)
+
+
+@shows_gap_of("elasticache_cache_parameter_groups")
+def test_cache_parameter_groups_do_not_exist_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    ec = without_patch("elasticache_cache_parameter_groups")("elasticache")
+    with pytest.raises(Exception, match=r"invalid XML|500"):
+        ec.create_cache_parameter_group(
+            CacheParameterGroupName="pg-gap", CacheParameterGroupFamily="redis7", Description="d"
+        )
+    with pytest.raises(ClientError, match="InvalidARN"):
+        ec.list_tags_for_resource(ResourceName=_parameter_group_arn("pg-gap"))
+
+
+# ---- S3 bucket policy conditions ------------------------------------------------------------------
+
+
+def _policy_bucket(aws: Aws, bucket: str, *statements: dict) -> object:
+    """A bucket with the TLS-only statement (and ``statements``) as its policy."""
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=bucket)
+    arn = f"arn:aws:s3:::{bucket}"
+    tls_only = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    policy = {"Version": "2012-10-17", "Statement": [tls_only, *statements]}
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return s3
+
+
+def _denied(call: Callable[[], object]) -> bool:
+    try:
+        call()
+    except ClientError as exc:
+        assert exc.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        return True
+    return False
+
+
+def test_tls_only_bucket_serves_object_requests(aws: Aws) -> None:
+    s3 = _policy_bucket(aws, "tls-only-ok")
+    s3.put_object(Bucket="tls-only-ok", Key="a/state.tfstate", Body=b"{}")
+    assert s3.get_object(Bucket="tls-only-ok", Key="a/state.tfstate")["Body"].read() == b"{}"
+    assert s3.head_object(Bucket="tls-only-ok", Key="a/state.tfstate")["ContentLength"] == 2
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="tls-only-ok")["Contents"]] == ["a/state.tfstate"]
+    s3.put_object(Bucket="tls-only-ok", Key="b", Body=b"x")
+    deleted = s3.delete_objects(Bucket="tls-only-ok", Delete={"Objects": [{"Key": "b"}]})
+    assert [d["Key"] for d in deleted["Deleted"]] == ["b"]
+    s3.delete_object(Bucket="tls-only-ok", Key="a/state.tfstate")
+
+
+def test_bucket_policy_encryption_header_condition_is_evaluated(aws: Aws) -> None:
+    # The bootstrap state bucket's statement: only SSE-KMS uploads.
+    bucket = "kms-only-ok"
+    s3 = _policy_bucket(
+        aws,
+        bucket,
+        {
+            "Sid": "DenyNonKmsEncryptionHeader",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+        },
+    )
+    kms_key = "arn:aws:kms:us-east-1:123456789012:key/state"
+    s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=kms_key)
+    assert s3.get_object(Bucket=bucket, Key="kms")["Body"].read() == b"x"
+    assert _denied(lambda: s3.put_object(Bucket=bucket, Key="aes", Body=b"x", ServerSideEncryption="AES256"))
+    # IfExists on an absent key is true, so a PutObject without the header is refused too, as on AWS.
+    assert _denied(lambda: s3.put_object(Bucket=bucket, Key="plain", Body=b"x"))
+
+
+def test_bucket_policy_conditions_follow_iam_operators(aws: Aws) -> None:
+    bucket = "cond-ops-ok"
+    arn = f"arn:aws:s3:::{bucket}"
+    s3 = _policy_bucket(
+        aws,
+        bucket,
+        {  # a key the emulator cannot know: the statement does not apply
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": f"{arn}/*",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ci"}},
+        },
+        {  # negated operator on an absent header: true
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"{arn}/acl/*",
+            "Condition": {"StringNotLike": {"s3:x-amz-acl": "bucket-owner-*"}},
+        },
+        {  # Null check: the header must be present
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"{arn}/sse/*",
+            "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}},
+        },
+        {  # Bool on aws:SecureTransport = true matches: the emulator stands in for HTTPS
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"{arn}/secret/*",
+            "Condition": {"Bool": {"aws:SecureTransport": True}},
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="free", Body=b"x")
+    assert _denied(lambda: s3.put_object(Bucket=bucket, Key="acl/a", Body=b"x"))
+    s3.put_object(Bucket=bucket, Key="acl/b", Body=b"x", ACL="bucket-owner-full-control")
+    assert _denied(lambda: s3.put_object(Bucket=bucket, Key="sse/a", Body=b"x"))
+    s3.put_object(Bucket=bucket, Key="sse/b", Body=b"x", ServerSideEncryption="AES256")
+    s3.put_object(Bucket=bucket, Key="secret/a", Body=b"x")
+    assert _denied(lambda: s3.get_object(Bucket=bucket, Key="secret/a"))
+
+
+@shows_gap_of("s3_bucket_policy_conditions")
+def test_tls_only_bucket_denies_every_object_request_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    s3 = _policy_bucket(without_patch("s3_bucket_policy_conditions"), "tls-only-gap")
+    assert _denied(lambda: s3.put_object(Bucket="tls-only-gap", Key="k", Body=b"x"))
+    assert _denied(lambda: s3.get_object(Bucket="tls-only-gap", Key="k"))
+
+
+# ---- EC2 security group rules ---------------------------------------------------------------------
+
+
+def _groups_with_referencing_rules(aws: Aws, name: str) -> tuple[str, str, list[dict]]:
+    """Group ``name`` with an ingress and an egress rule that reference group ``name-src``."""
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName=name, Description="d", VpcId=vpc)["GroupId"]
+    source = ec2.create_security_group(GroupName=f"{name}-src", Description="d", VpcId=vpc)["GroupId"]
+    pair = {"GroupId": source, "Description": "Redis from allowed security group 1"}
+    permission = {"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379, "UserIdGroupPairs": [pair]}
+    rules = ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[permission])["SecurityGroupRules"]
+    rules += ec2.authorize_security_group_egress(
+        GroupId=group,
+        IpPermissions=[{**permission, "UserIdGroupPairs": [{"GroupId": source, "Description": "To the source"}]}],
+    )["SecurityGroupRules"]
+    return group, source, rules
+
+
+def test_referencing_rules_keep_their_description(aws: Aws) -> None:
+    ec2 = aws("ec2")
+    group, source, created = _groups_with_referencing_rules(aws, "sgr-desc-ok")
+    assert [r["Description"] for r in created] == ["Redis from allowed security group 1", "To the source"]
+    ids = [r["SecurityGroupRuleId"] for r in created]
+    described = ec2.describe_security_group_rules(SecurityGroupRuleIds=ids)["SecurityGroupRules"]
+    assert {r["SecurityGroupRuleId"]: r["Description"] for r in described} == {
+        ids[0]: "Redis from allowed security group 1",
+        ids[1]: "To the source",
+    }
+    assert all(r["ReferencedGroupInfo"]["GroupId"] == source for r in described)
+    by_group = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])
+    assert "Redis from allowed security group 1" in [r.get("Description") for r in by_group["SecurityGroupRules"]]
+
+
+def test_modified_referencing_rule_description_shows_everywhere(aws: Aws) -> None:
+    ec2 = aws("ec2")
+    group, source, created = _groups_with_referencing_rules(aws, "sgr-desc-mod")
+    rule_id = created[0]["SecurityGroupRuleId"]
+    ec2.modify_security_group_rules(
+        GroupId=group,
+        SecurityGroupRules=[
+            {
+                "SecurityGroupRuleId": rule_id,
+                "SecurityGroupRule": {
+                    "IpProtocol": "tcp",
+                    "FromPort": 6379,
+                    "ToPort": 6379,
+                    "ReferencedGroupId": source,
+                    "Description": "changed",
+                },
+            }
+        ],
+    )
+    rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"][0]
+    assert rule["Description"] == "changed"
+    (ingress,) = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert ingress["UserIdGroupPairs"][0]["Description"] == "changed"
+    assert ingress["IpRanges"] == []
+
+
+def test_cidr_rule_description_is_unchanged(aws: Aws) -> None:
+    ec2 = aws("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.21.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="sgr-cidr", Description="d", VpcId=vpc)["GroupId"]
+    (rule,) = ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "HTTPS from the internet"}],
+            }
+        ],
+    )["SecurityGroupRules"]
+    assert rule["Description"] == "HTTPS from the internet"
+    assert rule["CidrIpv4"] == "0.0.0.0/0"
+
+
+@shows_gap_of("ec2_security_group_rule_descriptions")
+def test_referencing_rules_lose_their_description_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("ec2_security_group_rule_descriptions")
+    _, _, created = _groups_with_referencing_rules(aws, "sgr-desc-gap")
+    described = aws("ec2").describe_security_group_rules(
+        SecurityGroupRuleIds=[r["SecurityGroupRuleId"] for r in created]
+    )["SecurityGroupRules"]
+    assert [r.get("Description") for r in created] == [None, None]
+    assert [r.get("Description") for r in described] == [None, None]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from infra.tiers import node_count
 
 
-
 def test_subnets_per_az_and_nat_count(plan):
     net = plan.tier["network"]
     assert len(plan.of_type("aws_subnet")) == 3 * net["az_count"]  # public, private, database
@@ -67,7 +66,7 @@ def test_log_retention_everywhere(plan):
 
 
 def test_listeners_follow_the_tier(plan):
-    listeners = {l["port"]: l for l in plan.of_type("aws_lb_listener")}
+    listeners = {lst["port"]: lst for lst in plan.of_type("aws_lb_listener")}
     http = listeners[80]
     if plan.tier["load_balancer"]["https"]:
         assert set(listeners) == {80, 443}

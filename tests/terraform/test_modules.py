@@ -18,13 +18,15 @@ TESTED = [m for m in MODULES if (REPO_ROOT / "terraform" / "modules" / m / "test
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     dst = tmp_path_factory.mktemp("tf") / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf"))
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf")
+    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=ignore)
     return dst
 
 
 def terraform(toolchain, cwd, *args):
     return subprocess.run(
-        [toolchain.terraform, *args, "-no-color"], cwd=cwd, env=toolchain.env(), capture_output=True, text=True, timeout=600
+        [toolchain.terraform, *args, "-no-color"],
+        cwd=cwd, env=toolchain.env(), capture_output=True, text=True, timeout=600,
     )
 
 
@@ -57,7 +59,10 @@ def test_module_contract(toolchain, tree, module):
     assert " 0 failed" in proc.stdout and "Success!" in proc.stdout, proc.stdout
 
 
-@pytest.mark.parametrize("root", ["bootstrap", "envs/dev", "envs/staging", "envs/prod", *[f"modules/{m}" for m in MODULES]])
+ROOTS = ["bootstrap", "envs/dev", "envs/staging", "envs/prod", *[f"modules/{m}" for m in MODULES]]
+
+
+@pytest.mark.parametrize("root", ROOTS)
 def test_validate(toolchain, tree, root):
     cwd = tree / root
     if not (cwd / ".terraform").is_dir():

@@ -2,7 +2,8 @@
 # the platform module, which composes the concern modules. An environment name missing from
 # tiers.yaml fails here with "Invalid index".
 locals {
-  tier = yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment]
+  tiers = yamldecode(file("${path.module}/../../tiers.yaml"))
+  tier  = local.tiers.tiers[var.environment]
 }
 
 module "platform" {
@@ -11,6 +12,7 @@ module "platform" {
   project             = var.project
   environment         = var.environment
   tier                = local.tier
+  policy              = local.tiers.policy
   region              = var.region
   ecr_repository_name = var.ecr_repository_name
   domain_name         = var.domain_name

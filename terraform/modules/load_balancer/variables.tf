@@ -64,30 +64,20 @@ variable "certificate_arn" {
 }
 
 variable "ssl_policy" {
-  description = "TLS policy of the HTTPS listener; only policies with TLS 1.2 as the minimum or better are accepted."
+  description = "TLS policy of the HTTPS listener."
   type        = string
   default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
   validation {
-    condition = contains([
-      "ELBSecurityPolicy-TLS13-1-2-2021-06",
-      "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-      "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-      "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
-      "ELBSecurityPolicy-TLS13-1-3-2021-06",
-      "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-      "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-      "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
-      "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
-      "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-      "ELBSecurityPolicy-TLS-1-2-2017-01",
-      "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
-      "ELBSecurityPolicy-FS-1-2-2019-08",
-      "ELBSecurityPolicy-FS-1-2-Res-2019-08",
-      "ELBSecurityPolicy-FS-1-2-Res-2020-10",
-    ], var.ssl_policy)
-    error_message = "ssl_policy must be an ELB policy whose minimum is TLS 1.2 (e.g. ELBSecurityPolicy-TLS13-1-2-2021-06)."
+    condition     = var.allowed_ssl_policies == null || contains(coalesce(var.allowed_ssl_policies, []), var.ssl_policy)
+    error_message = "ssl_policy must be one of allowed_ssl_policies (the TLS 1.2+ policies of the caller's policy)."
   }
+}
+
+variable "allowed_ssl_policies" {
+  description = "TLS policies the caller's policy allows (the platform passes tiers.yaml's policy.tls_policies); null allows any."
+  type        = list(string)
+  default     = null
 }
 
 variable "access_logs_enabled" {

@@ -39,17 +39,19 @@ module "registry" {
 module "load_balancer" {
   source = "../load_balancer"
 
-  name                = local.name
-  vpc_id              = module.network.vpc_id
-  public_subnet_ids   = module.network.public_subnet_ids
-  https_enabled       = local.tier.load_balancer.https
-  domain_name         = var.domain_name
-  certificate_arn     = var.certificate_arn
-  access_logs_enabled = local.tier.load_balancer.access_logs
-  target_port         = var.container_port
-  health_check_path   = var.health_check_path
-  deletion_protection = local.tier.load_balancer.deletion_protection
-  tags                = var.tags
+  name                 = local.name
+  vpc_id               = module.network.vpc_id
+  public_subnet_ids    = module.network.public_subnet_ids
+  https_enabled        = local.tier.load_balancer.https
+  ssl_policy           = var.policy.tls_policies[0]
+  allowed_ssl_policies = var.policy.tls_policies
+  domain_name          = var.domain_name
+  certificate_arn      = var.certificate_arn
+  access_logs_enabled  = local.tier.load_balancer.access_logs
+  target_port          = var.container_port
+  health_check_path    = var.health_check_path
+  deletion_protection  = local.tier.load_balancer.deletion_protection
+  tags                 = var.tags
 }
 
 module "database" {

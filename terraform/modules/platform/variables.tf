@@ -30,6 +30,13 @@ variable "tier" {
   }
 }
 
+variable "policy" {
+  description = "The policy section of terraform/tiers.yaml; Terraform enforces the parts it can (TLS policies)."
+  type = object({
+    tls_policies = list(string)
+  })
+}
+
 variable "region" {
   description = "AWS region the stack runs in."
   type        = string

@@ -160,11 +160,12 @@ run "dev_plain_http_forwards_without_logs" {
   }
 }
 
-run "rejects_pre_tls12_policy" {
+run "rejects_a_policy_the_caller_does_not_allow" {
   command = plan
 
   variables {
-    ssl_policy = "ELBSecurityPolicy-2016-08"
+    ssl_policy           = "ELBSecurityPolicy-2016-08"
+    allowed_ssl_policies = ["ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06"]
   }
 
   expect_failures = [var.ssl_policy]

@@ -1,0 +1,1 @@
+"""Policy engine: sizing, security and cost rules over env-root HCL and plan JSON."""
