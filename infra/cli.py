@@ -8,20 +8,23 @@ checks exit 1; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from infra import docs
 from infra import gate as gate_mod
 from infra.emulator import manager
 from infra.endpoints import aws_endpoint as use_endpoint
 from infra.errors import CheckFailed, InfraError
-from infra.project import REPO_ROOT, Project
+from infra.project import BOOTSTRAP, REPO_ROOT, Project
 from infra.terraform import Progress, Terraform
 from infra.tfvars import check_tfvars
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
+from policy.model import PolicyInputError
 
 ENDPOINT_HELP = "AWS-compatible endpoint to use instead of the embedded emulator (env: INFRA_AWS_ENDPOINT)"
 
@@ -73,20 +76,125 @@ def plan(ctx: Context, env: str, aws_endpoint: str | None) -> None:
 @cli.command()
 @click.option("--env", "env", default="all", show_default=True, help="dev, staging, prod or all.")
 @click.option("--aws-endpoint", help=ENDPOINT_HELP)
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the policy reports go (policy.json, .sarif, .junit.xml, .md); default .infra/reports.")
+@click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy.")
 @pass_ctx
-def gate(ctx: Context, env: str, aws_endpoint: str | None) -> None:
-    """The main job: fmt, init, validate and plan every root against the emulator, then one table."""
+def gate(ctx: Context, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool) -> None:
+    """The main job for every root: fmt, init, validate, plan against the emulator, our policy on the
+    HCL and the plan, checkov, trivy and cost; one table, and the reports for CI."""
     project = ctx.project
     envs = project.resolve_envs(env)
     toolchain = load_toolchain(project.state_dir)
     source = toolchain.mirror or "registry"
     ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
     with use_endpoint(project, aws_endpoint, ctx.progress) as endpoint:
-        results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress)
+        results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress, scanners=not no_scanners)
     gate_mod.print_report(results, ctx.console)
+    policy_results = [r.policy for r in results if r.policy is not None]
+    if policy_results:
+        written = gate_mod.write_reports(policy_results, report_dir or project.state_dir / "reports")
+        ctx.progress.say("reports: " + ", ".join(str(p) for p in written))
     failed = [r.root for r in results if not r.passed]
     if failed:
         raise CheckFailed(f"gate failed for: {', '.join(failed)}")
+
+
+POLICY_FORMATS = ("text", "json", "sarif", "junit", "markdown")
+
+
+def _overrides(values: tuple[str, ...]) -> dict[str, str]:
+    """--override RULE=reason, for soft-mandatory rules (Sentinel's override with a reason)."""
+    from policy.model import Level
+    from policy.rules import rule_index
+
+    rules = rule_index()
+    result = {}
+    for value in values:
+        rule, sep, reason = (part.strip() for part in value.partition("="))
+        if not sep or not rule or not reason:
+            raise InfraError(f"--override {value!r}: expected RULE-ID=reason (a reason is required)")
+        if rule not in rules:
+            raise InfraError(f"--override {rule}: no such rule (see `infra policy --list-rules`)")
+        if rules[rule].level is not Level.SOFT:
+            raise InfraError(f"--override {rule}: {rules[rule].level} rules cannot be overridden at run time; "
+                             "fix the finding or add a reviewed entry to policy/suppressions.yaml")
+        result[rule] = reason
+    return result
+
+
+@cli.command()
+@click.option("--env", "env", default="all", show_default=True, help="dev, staging, prod, bootstrap or all.")
+@click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Plan JSON (terraform show -json) to check as well; only with a single --env.")
+@click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the report here instead of stdout.")
+@click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy (our rules only).")
+@click.option("--override", "overrides", multiple=True, metavar="RULE=REASON",
+              help="Accept a soft-mandatory rule's findings, with a reason (repeatable).")
+@click.option("--list-rules", is_flag=True, help="Print the rules (Markdown table) and exit.")
+@pass_ctx
+def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Path | None, no_scanners: bool,
+           overrides: tuple[str, ...], list_rules: bool) -> None:
+    """Sizing, security and cost policy on the HCL of env roots (and a plan JSON): 0 clean, 1 violations."""
+    from policy import reports, runner
+    from policy.rules import ALL_RULES
+
+    if list_rules:
+        click.echo(docs.rules_table(), nl=False)
+        return
+    project = ctx.project
+    envs = [BOOTSTRAP, *project.envs] if env == "all" else [env if env == BOOTSTRAP else project.check_env(env)]
+    if plan_json is not None and len(envs) != 1:
+        raise InfraError("--plan needs a single --env: a plan JSON belongs to one env")
+    options = runner.Options(plan_json=plan_json, scanners=not no_scanners, overrides=_overrides(overrides))
+    results = [
+        runner.run_env(project, name, options, on_step=lambda e, s: ctx.progress.say(f"-> {e}: {s}"))
+        for name in envs
+    ]
+    text = reports.render(results, fmt, rules=ALL_RULES)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        ctx.progress.say(f"report: {output}")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    if not all(result.passed for result in results):
+        raise CheckFailed(", ".join(r.env for r in results if not r.passed) + ": policy violations")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help="dev, staging or prod.")
+@click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Plan JSON to price (default: the env's HCL).")
+@pass_ctx
+def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
+    """Monthly cost estimate of one env from the shipped price table, against its tier's budget."""
+    from policy import cost as cost_mod
+    from policy import hcl, plan, runner
+
+    project = ctx.project
+    project.check_env(env)
+    tier = project.tiers["tiers"][env]
+    if plan_json is not None:
+        resources = plan.resources_from_plan(runner.load_plan(plan_json), env)
+    else:
+        resources = hcl.load_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent)
+    estimate = cost_mod.estimate(resources, tier)
+    verdict = cost_mod.budget_verdict(estimate, tier, production=env in project.tiers["policy"]["production_tiers"])
+    table = Table(title=f"{env}: monthly cost estimate (us-east-1 on-demand; * = price not confirmed)",
+                  title_justify="left")
+    for column in cost_mod.CostEstimate.COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in estimate.rows():
+        table.add_row(*row)
+    ctx.console.print(table)
+    click.echo(verdict.message)
+    for note in verdict.notes:
+        click.echo(f"note: {note}")
+    if verdict.at_min == "over":
+        raise CheckFailed(f"{env}: the estimate is over the tier's budget")
 
 
 @cli.command()
@@ -99,8 +207,25 @@ def tiers(ctx: Context, write_readme: bool) -> None:
         click.echo(table, nl=False)
         return
     readme = REPO_ROOT / "README.md"
-    readme.write_text(docs.replace_block(readme.read_text(), table, readme))
+    readme.write_text(docs.render_readme(readme.read_text(), ctx.project.tiers, readme))
     click.echo(f"updated {readme}")
+
+
+@cli.command("docs")
+@click.option("--write", is_flag=True, help="Rewrite the README's generated blocks in place.")
+@pass_ctx
+def docs_cmd(ctx: Context, write: bool) -> None:
+    """The README's generated blocks: the tier table and the policy rules."""
+    readme = REPO_ROOT / "README.md"
+    current = readme.read_text()
+    fresh = docs.render_readme(current, ctx.project.tiers, readme)
+    if write:
+        readme.write_text(fresh)
+        click.echo(f"updated {readme}")
+    elif fresh != current:
+        raise CheckFailed(f"{readme}: generated blocks are stale; run `infra docs --write`")
+    else:
+        click.echo(f"{readme}: generated blocks are up to date")
 
 
 @cli.group()
@@ -166,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"infra: {exc.format_message()}", err=True)
         return exc.exit_code
-    except (InfraError, CheckFailed) as exc:
+    except (InfraError, CheckFailed, PolicyInputError) as exc:
         click.echo(f"infra: {exc}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:

@@ -1,7 +1,9 @@
 """The gate: every check a change to terraform/ must pass, for every root, in one table.
 
-Each root (bootstrap, then the envs in tier order) runs its steps in order; the first failing step
-skips the rest of that root but not the other roots, so one run reports everything that is wrong.
+Each root (bootstrap, then the envs in tier order) runs the Terraform steps in order; the first
+failing one skips the rest of them, but not the other roots. The policy steps (our rules on the
+HCL and on the plan, checkov, trivy, cost) always run, on the plan too when there is one, so one
+run reports everything that is wrong.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +22,8 @@ from infra.terraform import PlanSummary, Progress, Terraform, fmt_check
 from infra.tfvars import check_tfvars
 from infra.toolchain import Toolchain
 from infra.workspace import prepare
+from policy import runner
+from policy.model import EnvResult, Finding, PolicyInputError, Source
 
 OK, FAIL, SKIP = "ok", "FAIL", "skipped"
 
@@ -36,6 +41,7 @@ class RootResult:
     root: str
     steps: list[StepResult] = field(default_factory=list)
     plan: PlanSummary | None = None
+    policy: EnvResult | None = None
 
     @property
     def passed(self) -> bool:
@@ -67,7 +73,38 @@ def require_formatted(toolchain: Toolchain, path) -> None:
         raise InfraError(f"terraform fmt would change: {', '.join(unformatted)}")
 
 
-def gate_root(project: Project, toolchain: Toolchain, root: str, endpoint: str, progress: Progress) -> RootResult:
+def _policy_step(name: str, findings: list[Finding], status: str, seconds: float) -> StepResult:
+    blocking = [f for f in findings if f.blocking]
+    advisory = [f for f in findings if not f.blocking and f.status == "fail" and not (f.suppressed or f.overridden)]
+    if status != "ok":
+        return StepResult(name, FAIL, status, seconds)
+    if blocking:
+        first = blocking[0]
+        return StepResult(name, FAIL, f"{len(blocking)} violation(s); first: {first.rule} {first.resource}: "
+                          f"{first.message}", seconds)
+    return StepResult(name, OK, f"{len(advisory)} advisory" if advisory else "", seconds)
+
+
+def add_policy_steps(run: RootRun, result: EnvResult) -> None:
+    """One gate step per policy step of the runner, with the findings that step produced."""
+    def of_step(step: str) -> list[Finding]:
+        if step == "hcl policy":
+            return [f for f in result.findings if f.source is Source.HCL and f.rule.startswith("RPY-")]
+        if step == "plan policy":
+            return [f for f in result.findings if f.source is Source.PLAN and f.rule.startswith("RPY-")]
+        if step == "suppressions":
+            return [f for f in result.findings if f.rule.startswith("suppression-") or f.rule == "inline-suppression"]
+        return [f for f in result.findings if f.family == step or f.rule.startswith(_SCANNER_PREFIX.get(step, "~"))]
+    for step, status in (result.steps or {}).items():
+        run.result.steps.append(_policy_step(step, of_step(step), status, (result.timings or {}).get(step, 0.0)))
+
+
+_SCANNER_PREFIX = {"checkov": "CKV", "trivy": "AVD-"}
+
+
+def gate_root(
+    project: Project, toolchain: Toolchain, root: str, endpoint: str, progress: Progress, scanners: bool = True
+) -> RootResult:
     run = RootRun(root)
     root_dir = project.root_dir(root)
     holder: dict[str, Terraform] = {}
@@ -85,6 +122,16 @@ def gate_root(project: Project, toolchain: Toolchain, root: str, endpoint: str, 
     run.step("init", init)
     run.step("validate", lambda: holder["tf"].validate())
     run.step("plan", plan)
+    plan_json = holder["tf"].ws.plan_json if run.result.plan is not None else None
+    options = runner.Options(plan_json=plan_json, scanners=scanners)
+    try:
+        run.result.policy = runner.run_env(
+            project, root, options, on_step=lambda env, step: progress.say(f"-> {env}: {step}")
+        )
+    except (PolicyInputError, InfraError) as exc:
+        run.result.steps.append(StepResult("policy", FAIL, str(exc)))
+        return run.result
+    add_policy_steps(run, run.result.policy)
     return run.result
 
 
@@ -100,43 +147,76 @@ def modules_result(project: Project, toolchain: Toolchain) -> RootResult:
 
 
 def run_gate(
-    project: Project, toolchain: Toolchain, envs: list[str], endpoint: str, progress: Progress
+    project: Project, toolchain: Toolchain, envs: list[str], endpoint: str, progress: Progress,
+    scanners: bool = True,
 ) -> list[RootResult]:
     results = [modules_result(project, toolchain)]
     for root in [BOOTSTRAP, *envs]:
-        results.append(gate_root(project, toolchain, root, endpoint, progress))
+        results.append(gate_root(project, toolchain, root, endpoint, progress, scanners))
     return results
 
 
+def root_table(result: RootResult) -> Table:
+    """One root's steps, one row each: what ran, how it went, how long it took."""
+    verdict = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
+    table = Table(title=f"{result.root}: {verdict}", title_justify="left", show_lines=False)
+    table.add_column("step")
+    table.add_column("result")
+    table.add_column("time", justify="right")
+    table.add_column("detail", overflow="fold")
+    for step in result.steps:
+        status = {OK: "[green]ok[/]", FAIL: "[red]FAIL[/]"}.get(step.status, "[dim]skipped[/]")
+        table.add_row(step.name, status, f"{step.seconds:.1f}s" if step.status != SKIP else "", step.detail)
+    return table
+
+
 def summary_table(results: list[RootResult]) -> Table:
-    step_names: list[str] = []
+    """The verdict of every root on one screen."""
+    table = Table(title="infra gate", title_justify="left")
+    for column in ("root", "verdict", "plan", "blocking", "suppressed", "advisory", "cost"):
+        table.add_column(column)
     for result in results:
-        step_names += [s.name for s in result.steps if s.name not in step_names]
-    table = Table(title="infra gate", show_lines=False)
-    table.add_column("root")
-    for name in step_names:
-        table.add_column(name)
-    table.add_column("verdict")
-    for result in results:
-        cells = []
-        by_name = {s.name: s for s in result.steps}
-        for name in step_names:
-            step = by_name.get(name)
-            if step is None:
-                cells.append("-")
-            elif step.status == OK:
-                detail = step.detail if name == "plan" else f"{step.seconds:.1f}s"
-                cells.append(f"[green]ok[/] {detail}".strip())
-            else:
-                cells.append("[red]FAIL[/]" if step.status == FAIL else "[dim]skipped[/]")
-        cells.append("[green]PASS[/]" if result.passed else "[red]FAIL[/]")
-        table.add_row(result.root, *cells)
+        policy = result.policy
+        failed = [f for f in policy.findings if f.status == "fail" and not f.blocking] if policy else []
+        suppressed = [f for f in failed if f.suppressed or f.overridden]
+        table.add_row(
+            result.root,
+            "[green]PASS[/]" if result.passed else "[red]FAIL[/]",
+            str(result.plan) if result.plan else "-",
+            str(len(policy.blocking)) if policy else "-",
+            str(len(suppressed)) if policy else "-",
+            str(len(failed) - len(suppressed)) if policy else "-",
+            (policy.cost_total or "-").replace("/month", "") if policy else "-",
+        )
     return table
 
 
 def print_report(results: list[RootResult], console: Console) -> None:
+    for result in results:
+        console.print(root_table(result))
     console.print(summary_table(results))
     for result in results:
         for step in result.steps:
             if step.status == FAIL:
                 console.print(f"[red]{result.root} / {step.name}:[/] {step.detail}", soft_wrap=True)
+        for finding in result.policy.blocking if result.policy else []:
+            where = f" ({finding.file}:{finding.line})" if finding.file else ""
+            console.print(f"  [red]{finding.rule}[/] {finding.resource}{where}: {finding.message}", soft_wrap=True)
+            console.print(f"    fix: {finding.remediation}", soft_wrap=True)
+
+
+REPORT_FILES = {"json": "policy.json", "sarif": "policy.sarif", "junit": "policy.junit.xml", "markdown": "policy.md"}
+
+
+def write_reports(results: list[EnvResult], folder: Path) -> list[Path]:
+    """The policy reports CI publishes: SARIF for code scanning, JUnit for checks, Markdown for the PR."""
+    from policy import reports
+    from policy.rules import ALL_RULES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt, name in REPORT_FILES.items():
+        path = folder / name
+        path.write_text(reports.render(results, fmt, rules=ALL_RULES))
+        written.append(path)
+    return written

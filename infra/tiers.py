@@ -53,14 +53,6 @@ def check_tiers(data: object, path: Path | str = "tiers.yaml") -> None:
             raise InfraError(f"{path}: tiers.{env}.cache: multi_az needs replicas_per_shard >= 1")
         if budget["min"] > budget["max"]:
             raise InfraError(f"{path}: tiers.{env}.budget_usd_month: min > max")
-        db = tier["database"]
-        if db["instance_class"] not in db["allowed_instance_classes"]:
-            raise InfraError(
-                f"{path}: tiers.{env}.database: instance_class {db['instance_class']}"
-                " is not in allowed_instance_classes"
-            )
-        if cache_["node_type"] not in cache_["allowed_node_types"]:
-            raise InfraError(f"{path}: tiers.{env}.cache: node_type {cache_['node_type']} is not in allowed_node_types")
     unknown = sorted(set(data["policy"]["production_tiers"]) - set(data["tiers"]))
     if unknown:
         raise InfraError(f"{path}: policy.production_tiers: {', '.join(unknown)} is not a tier")

@@ -29,8 +29,6 @@ def test_prod_cache_is_three_nodes_in_cluster_mode(project):
         (("staging", "cache", "replicas_per_shard"), 0, "multi_az needs replicas_per_shard >= 1"),
         (("prod", "budget_usd_month", "min"), 5000, "budget_usd_month: min > max"),
         (("prod", "logs", "surprise"), 1, "Additional properties are not allowed"),
-        (("dev", "database", "instance_class"), "db.r6g.large", "is not in allowed_instance_classes"),
-        (("staging", "cache", "node_type"), "cache.r6g.xlarge", "is not in allowed_node_types"),
     ],
 )
 def test_inconsistent_tiers_are_rejected(project, path, value, message):
@@ -52,5 +50,5 @@ def test_production_tiers_must_be_tiers(project):
 
 def test_readme_tier_table_is_generated_from_the_tier_file(project):
     readme = (REPO_ROOT / "README.md").read_text()
-    expected = docs.replace_block(readme, docs.tier_table(project.tiers), REPO_ROOT / "README.md")
-    assert readme == expected, "README tier table is stale: run `infra tiers --write-readme`"
+    expected = docs.render_readme(readme, project.tiers, REPO_ROOT / "README.md")
+    assert readme == expected, "README's generated blocks are stale: run `infra docs --write`"

@@ -53,9 +53,6 @@ resource "aws_kms_alias" "state" {
 # emulator down; force_destroy = false (the default) already makes destroy fail
 # while any state version remains.
 resource "aws_s3_bucket" "state" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication of state is a DR decision left to the account owner; versioning covers accidental overwrites.
-  #checkov:skip=CKV_AWS_18:Access logging needs a second bucket; CloudTrail data events are the better audit trail for state reads.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes state-change notifications.
   bucket        = var.state_bucket_name
   force_destroy = var.force_destroy
 

@@ -7,7 +7,12 @@ locals {
   family        = "${local.engine}${local.major_version}"
 
   log_group_name = "/aws/rds/cluster/${var.name}/postgresql"
+
+  enhanced_monitoring = var.monitoring_interval > 0
 }
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 resource "aws_db_subnet_group" "this" {
   name        = "${var.name}-db"
@@ -60,6 +65,18 @@ resource "aws_rds_cluster_parameter_group" "this" {
     value = "1"
   }
 
+  # Query logging into the exported postgresql log: schema changes (an audit trail of DDL) and
+  # every statement slower than the threshold, never all statements (volume, and data in them).
+  parameter {
+    name  = "log_statement"
+    value = var.log_statement
+  }
+
+  parameter {
+    name  = "log_min_duration_statement"
+    value = tostring(var.log_min_duration_ms)
+  }
+
   tags = var.tags
 
   # The name carries the family, so a major upgrade creates the new group first.
@@ -93,6 +110,37 @@ resource "aws_cloudwatch_log_group" "this" {
   kms_key_id        = var.kms_key_arn
 
   tags = var.tags
+}
+
+################################################################################
+# Enhanced Monitoring role (OS metrics of the instances, published by RDS to CloudWatch Logs)
+################################################################################
+
+resource "aws_iam_role" "monitoring" {
+  count = local.enhanced_monitoring ? 1 : 0
+
+  name        = "${var.name}-rds-monitoring"
+  description = "Lets RDS publish Enhanced Monitoring metrics of ${var.name} to CloudWatch Logs."
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "RdsMonitoringAssume"
+      Effect    = "Allow"
+      Principal = { Service = "monitoring.rds.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      # Confused-deputy guard: only RDS acting for this account may assume it.
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "monitoring" {
+  count = local.enhanced_monitoring ? 1 : 0
+
+  role       = aws_iam_role.monitoring[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
 ################################################################################
@@ -155,9 +203,15 @@ resource "aws_rds_cluster_instance" "this" {
   performance_insights_kms_key_id       = var.performance_insights_enabled ? var.kms_key_arn : null
   performance_insights_retention_period = var.performance_insights_enabled ? 7 : null
 
+  monitoring_interval = var.monitoring_interval
+  monitoring_role_arn = local.enhanced_monitoring ? aws_iam_role.monitoring[0].arn : null
+
   auto_minor_version_upgrade = true
   copy_tags_to_snapshot      = true
   apply_immediately          = var.apply_immediately
 
   tags = merge(var.tags, { Name = "${var.name}-${count.index + 1}" })
+
+  # RDS checks that it can assume the role when the instance is created.
+  depends_on = [aws_iam_role_policy_attachment.monitoring]
 }

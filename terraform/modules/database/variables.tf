@@ -110,6 +110,39 @@ variable "performance_insights_enabled" {
   default     = true
 }
 
+variable "monitoring_interval" {
+  description = "Enhanced Monitoring interval in seconds (OS metrics per instance, via a role this module creates); 0 turns it off."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = contains([0, 1, 5, 10, 15, 30, 60], var.monitoring_interval)
+    error_message = "monitoring_interval must be 0 (off), 1, 5, 10, 15, 30 or 60."
+  }
+}
+
+variable "log_statement" {
+  description = "Which statements PostgreSQL logs (log_statement): none, ddl (schema changes, the default), mod or all."
+  type        = string
+  default     = "ddl"
+
+  validation {
+    condition     = contains(["none", "ddl", "mod", "all"], var.log_statement)
+    error_message = "log_statement must be none, ddl, mod or all."
+  }
+}
+
+variable "log_min_duration_ms" {
+  description = "Log every statement that runs at least this many milliseconds (log_min_duration_statement); -1 turns it off."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.log_min_duration_ms >= -1 && floor(var.log_min_duration_ms) == var.log_min_duration_ms
+    error_message = "log_min_duration_ms must be a whole number of milliseconds, or -1."
+  }
+}
+
 variable "database_name" {
   description = "Name of the database created in the cluster."
   type        = string

@@ -87,7 +87,6 @@ resource "aws_kms_alias" "this" {
 # never in the plan or the state.
 
 resource "aws_secretsmanager_secret" "jwt" {
-  #checkov:skip=CKV2_AWS_57:Rotating the JWT key signs every user out, so it is done on purpose by bumping secret_values_version, not on a schedule.
   name                    = "${var.name}/jwt"
   description             = "JWT signing secret of ${var.name}."
   kms_key_id              = aws_kms_key.this.arn
@@ -110,7 +109,6 @@ resource "aws_secretsmanager_secret_version" "jwt" {
 }
 
 resource "aws_secretsmanager_secret" "redis_auth_token" {
-  #checkov:skip=CKV2_AWS_57:Rotated by bumping secret_values_version and re-applying (the replication group must pick the new token up), not by a rotation Lambda.
   name                    = "${var.name}/redis-auth-token"
   description             = "AUTH token of the ${var.name} Redis replication group."
   kms_key_id              = aws_kms_key.this.arn

@@ -1,4 +1,15 @@
-mock_provider "aws" {}
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = {
+      account_id = "123456789012"
+    }
+  }
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 variables {
   name                       = "rupaya-test"
@@ -57,6 +68,24 @@ run "prod_like_cluster_is_encrypted_protected_and_private" {
     error_message = "cluster parameter group forces SSL"
   }
   assert {
+    condition = (
+      anytrue([for p in aws_rds_cluster_parameter_group.this.parameter : p.name == "log_statement" && p.value == "ddl"])
+      && anytrue([for p in aws_rds_cluster_parameter_group.this.parameter : p.name == "log_min_duration_statement" && p.value == "1000"])
+    )
+    error_message = "query logging: DDL and statements of 1 s or more"
+  }
+  assert {
+    condition     = alltrue([for i in aws_rds_cluster_instance.this : i.monitoring_interval == 60]) && length(aws_iam_role.monitoring) == 1
+    error_message = "Enhanced Monitoring every 60 s, through the module's own role"
+  }
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.monitoring[0].assume_role_policy).Statement[0].Principal.Service == "monitoring.rds.amazonaws.com"
+      && endswith(aws_iam_role_policy_attachment.monitoring[0].policy_arn, ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+    )
+    error_message = "the monitoring role is assumable by RDS monitoring only and has the AWS-managed monitoring policy"
+  }
+  assert {
     condition     = length(aws_vpc_security_group_ingress_rule.postgres) == 2 && alltrue([for r in aws_vpc_security_group_ingress_rule.postgres : r.from_port == 5432 && r.to_port == 5432 && r.cidr_ipv4 == null && r.cidr_ipv6 == null && r.referenced_security_group_id != null])
     error_message = "5432 ingress only from the allowed security groups, never from a CIDR"
   }
@@ -81,6 +110,12 @@ run "dev_like_cluster_without_protection_skips_final_snapshot" {
     deletion_protection          = false
     performance_insights_enabled = false
     allowed_security_group_ids   = []
+    monitoring_interval          = 0
+  }
+
+  assert {
+    condition     = aws_rds_cluster_instance.this[0].monitoring_interval == 0 && length(aws_iam_role.monitoring) == 0 && length(aws_iam_role_policy_attachment.monitoring) == 0
+    error_message = "monitoring_interval = 0 turns Enhanced Monitoring and its role off"
   }
 
   assert {
@@ -163,4 +198,14 @@ run "rejects_engine_version_without_minor" {
   }
 
   expect_failures = [var.engine_version]
+}
+
+run "rejects_unsupported_monitoring_interval" {
+  command = plan
+
+  variables {
+    monitoring_interval = 45
+  }
+
+  expect_failures = [var.monitoring_interval]
 }

@@ -1,0 +1,64 @@
+"""Which resource does an attribute point at? Resolved from the references an Unknown carries.
+
+Before apply, `bucket = aws_s3_bucket.logs[0].id` is unknown, but the HCL evaluator and the plan
+loader both record what it refers to in `Unknown.reason`. A reason is either absolute
+("module.platform.module.load_balancer.aws_s3_bucket.logs[0].id") or relative to the module
+that holds the referring resource ("aws_s3_bucket.logs[0].id").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from policy.model import Resource, Unknown
+from policy.rules.sizing import module_of
+
+_RESOURCE_REF = re.compile(
+    r"^(?P<module>(?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)(?P<data>data\.)?"
+    r"(?P<type>aws_[A-Za-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<index>\[[^\]]*\])?"
+)
+
+
+def referenced_addresses(value: Any, holder: Resource) -> list[str]:
+    """Candidate addresses of the resources `value` refers to (empty when it refers to none)."""
+    found: list[str] = []
+    for reason in _reasons(value):
+        match = _RESOURCE_REF.match(reason)
+        if not match:
+            continue
+        module = match["module"].rstrip(".") or module_of(holder.address)
+        prefix = f"{module}." if module else ""
+        data = "data." if match["data"] else ""
+        found.append(f"{prefix}{data}{match['type']}.{match['name']}{match['index'] or ''}")
+    return found
+
+
+def _reasons(value: Any) -> list[str]:
+    if isinstance(value, Unknown):
+        return [r.strip() for r in value.reason.split(",") if r.strip()]
+    if isinstance(value, list | tuple):
+        return [r for v in value for r in _reasons(v)]
+    return []
+
+
+def points_at(value: Any, holder: Resource, target: Resource) -> bool:
+    """Does `value` (an attribute of holder) refer to target? Also true for equal known names/ids."""
+    for address in referenced_addresses(value, holder):
+        if address == target.address or (address + "[0]") == target.address:
+            return True
+        if "[" not in address and target.address.startswith(address + "["):
+            return True
+    if isinstance(value, str) and value:
+        return value in {target.values.get(k) for k in ("id", "bucket", "name", "arn") if isinstance(
+            target.values.get(k), str)}
+    return False
+
+
+def refers_to_type(value: Any, holder: Resource, *types: str) -> bool:
+    """Does value refer (as far as known) to a resource of one of these types?"""
+    for address in referenced_addresses(value, holder):
+        tail = address.split(".")
+        if any(t in tail for t in types):
+            return True
+    return False

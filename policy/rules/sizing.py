@@ -1,0 +1,366 @@
+"""Sizing rules: every number comes from terraform/tiers.yaml or from AWS's own catalogue.
+
+Nothing here restates a size: the tier's entry is read from the context, and what AWS offers
+(Aurora classes, cache node memory, Fargate pairs) from policy/data/aws_catalog.yaml.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from policy import catalog
+from policy.model import Finding, Level, Resource, Severity, is_unknown
+from policy.rules.base import Context, Rule, as_bool
+
+
+def module_of(address: str) -> str:
+    """The module instance that holds a resource: module.platform.module.database for
+    module.platform.module.database.aws_rds_cluster_instance.this[0]; "" for the root."""
+    parts = address.split(".")
+    prefix: list[str] = []
+    while len(parts) >= 2 and parts[0] == "module":
+        prefix += parts[:2]
+        parts = parts[2:]
+    return ".".join(prefix)
+
+
+def as_int(value: Any) -> int | None:
+    """Terraform gives numbers as numbers or as strings ("512" for task cpu); None if neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+class AuroraClassOffered(Rule):
+    id = "RPY-SIZ-001"
+    slug = "aurora-class-offered"
+    title = "Aurora PostgreSQL offers the instance class"
+    family = "sizing"
+    severity = Severity.HIGH
+    resource_types = ("aws_rds_cluster_instance",)
+    rationale = "A class Aurora PostgreSQL does not offer fails at apply time, after review and merge."
+    remediation = "Use an instance class Aurora PostgreSQL offers (see the message for the nearest one)."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        engine, cls = resource.get("engine"), resource.get("instance_class")
+        if is_unknown(engine) or engine != "aurora-postgresql":
+            return
+        if is_unknown(cls):
+            yield self.unknown(ctx, resource, "instance_class", cls)
+            return
+        if not catalog.is_valid_aurora_postgres_class(str(cls)):
+            nearest = catalog.nearest_aurora_postgres_class(str(cls))
+            yield self.fail(
+                ctx, resource, f"Aurora PostgreSQL does not offer {cls}; the nearest class it offers is {nearest}",
+                actual=cls, expected=nearest,
+                remediation=f"Set the tier's database.instance_class to {nearest} (terraform/tiers.yaml).",
+            )
+
+
+class AuroraClassForTier(Rule):
+    id = "RPY-SIZ-002"
+    slug = "aurora-class-for-tier"
+    title = "Aurora instance class is allowed for the tier"
+    family = "sizing"
+    resource_types = ("aws_rds_cluster_instance",)
+    rationale = "Each tier has a bounded set of database classes: cost below prod, capacity in prod."
+    remediation = "Use one of the tier's database.allowed_instance_classes in terraform/tiers.yaml."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        cls, allowed = resource.get("instance_class"), ctx.tier["database"]["allowed_instance_classes"]
+        if is_unknown(cls):
+            yield self.unknown(ctx, resource, "instance_class", cls)
+        elif cls not in allowed:
+            yield self.fail(
+                ctx, resource, f"{ctx.env} allows {', '.join(allowed)} for Aurora, not {cls}",
+                actual=cls, expected=allowed,
+            )
+
+
+class AuroraInstanceCount(Rule):
+    id = "RPY-SIZ-003"
+    slug = "aurora-instance-count"
+    title = "Aurora cluster has the tier's instance count"
+    family = "sizing"
+    rationale = "Multi-AZ tiers need a reader in another AZ to fail over to; dev stays at one."
+    remediation = "Set the tier's database.instances in terraform/tiers.yaml, or restore the module's count."
+
+    def check_stack(self, ctx: Context) -> Iterable[Finding]:
+        expected = ctx.tier["database"]["instances"]
+        by_module: dict[str, list[Resource]] = defaultdict(list)
+        for inst in ctx.of_type("aws_rds_cluster_instance"):
+            by_module[module_of(inst.address)].append(inst)
+        for cluster in ctx.of_type("aws_rds_cluster"):
+            found = len(by_module.get(module_of(cluster.address), []))
+            if found != expected:
+                yield self.fail(
+                    ctx, cluster, f"{ctx.env} needs {expected} Aurora instance(s) in this cluster, found {found}",
+                    actual=found, expected=expected,
+                )
+
+
+class CacheNodeType(Rule):
+    id = "RPY-SIZ-004"
+    slug = "cache-node-type"
+    title = "Cache node type exists, is allowed for the tier and has the tier's memory"
+    family = "sizing"
+    resource_types = ("aws_elasticache_replication_group", "aws_elasticache_cluster")
+    rationale = "The node type fixes the memory the cache has; the tier sets the smallest that holds its data."
+    remediation = "Use one of the tier's cache.allowed_node_types in terraform/tiers.yaml."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        node_type = resource.get("node_type")
+        if node_type is None:
+            return  # a member cluster of a replication group takes the group's type
+        if is_unknown(node_type):
+            yield self.unknown(ctx, resource, "node_type", node_type)
+            return
+        tier = ctx.tier["cache"]
+        node = catalog.cache_node(str(node_type))
+        if node is None:
+            yield self.fail(
+                ctx, resource, f"ElastiCache has no node type {node_type}", actual=node_type,
+                expected=tier["allowed_node_types"],
+            )
+            return
+        if node_type not in tier["allowed_node_types"]:
+            yield self.fail(
+                ctx, resource, f"{ctx.env} allows {', '.join(tier['allowed_node_types'])} for Redis, not {node_type}",
+                actual=node_type, expected=tier["allowed_node_types"],
+            )
+        minimum = tier.get("min_memory_gib")
+        if minimum is not None and node["memory_gib"] < minimum:
+            yield self.fail(
+                ctx, resource,
+                f"{node_type} has {node['memory_gib']} GiB; {ctx.env} needs at least {minimum} GiB per node",
+                actual=f"{node['memory_gib']} GiB", expected=f">= {minimum} GiB",
+            )
+
+
+class CacheTopology(Rule):
+    id = "RPY-SIZ-005"
+    slug = "cache-topology"
+    title = "Redis replication group has the tier's shape: nodes, cluster mode, multi-AZ"
+    family = "sizing"
+    resource_types = ("aws_elasticache_replication_group",)
+    rationale = "Staging rehearses prod's failover; prod shards and replicates across AZs."
+    remediation = "Set the tier's cache.shards, replicas_per_shard, cluster_mode and multi_az in tiers.yaml."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        tier = ctx.tier["cache"]
+        want_nodes = tier["shards"] * (1 + tier["replicas_per_shard"])
+        clusters, groups = as_int(resource.get("num_cache_clusters")), as_int(resource.get("num_node_groups"))
+        replicas = as_int(resource.get("replicas_per_node_group"))
+        if clusters is not None and not tier["cluster_mode"]:
+            mode, nodes = False, clusters
+        elif groups is not None:
+            mode, nodes = True, groups * (1 + (replicas or 0))
+        elif clusters is not None:
+            mode, nodes = False, clusters
+        else:
+            yield self.unknown(ctx, resource, "num_cache_clusters/num_node_groups", resource.get("num_node_groups"))
+            return
+        if mode != tier["cluster_mode"]:
+            yield self.fail(
+                ctx, resource, f"{ctx.env} wants cluster mode {'on' if tier['cluster_mode'] else 'off'}",
+                actual="cluster mode" if mode else "single shard", expected=tier["cluster_mode"],
+            )
+        if nodes != want_nodes:
+            yield self.fail(
+                ctx, resource, f"{ctx.env} wants {want_nodes} cache node(s), this group has {nodes}",
+                actual=nodes, expected=want_nodes,
+            )
+        multi_az = as_bool(resource.get("multi_az_enabled"))
+        if is_unknown(multi_az):
+            yield self.unknown(ctx, resource, "multi_az_enabled", multi_az)
+        elif bool(multi_az) != tier["multi_az"]:
+            yield self.fail(
+                ctx, resource, f"{ctx.env} wants multi_az_enabled = {str(tier['multi_az']).lower()}",
+                actual=multi_az, expected=tier["multi_az"],
+            )
+
+
+class FargatePair(Rule):
+    id = "RPY-SIZ-006"
+    slug = "fargate-pair"
+    title = "Task cpu/memory is a pair Fargate offers"
+    family = "sizing"
+    resource_types = ("aws_ecs_task_definition",)
+    rationale = "Fargate accepts only published cpu/memory pairs; anything else fails at deploy time."
+    remediation = "Pick a memory size Fargate allows for the task's cpu (listed in the message)."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        if "FARGATE" not in (resource.get("requires_compatibilities") or []):
+            return
+        cpu_raw, mem_raw = resource.get("cpu"), resource.get("memory")
+        if is_unknown(cpu_raw) or is_unknown(mem_raw):
+            yield self.unknown(ctx, resource, "cpu/memory", cpu_raw if is_unknown(cpu_raw) else mem_raw)
+            return
+        cpu, memory = as_int(cpu_raw), as_int(mem_raw)
+        if cpu is None or memory is None or not catalog.is_valid_fargate(cpu, memory):
+            options = catalog.fargate_memory_options(cpu) if cpu is not None else []
+            allowed = (
+                f"cpu {cpu} allows memory {_ranges(options)} MiB" if options
+                else f"Fargate cpu must be one of {', '.join(map(str, catalog.fargate_cpu_options()))}"
+            )
+            yield self.fail(
+                ctx, resource, f"Fargate has no {cpu_raw} cpu / {mem_raw} MiB pair: {allowed}",
+                actual=f"{cpu_raw}/{mem_raw}", expected=allowed,
+            )
+
+
+def _ranges(values: list[int]) -> str:
+    if len(values) <= 3:
+        return ", ".join(map(str, values))
+    step = values[1] - values[0]
+    if all(b - a == step for a, b in itertools.pairwise(values)):
+        return f"{values[0]}-{values[-1]} in steps of {step}"
+    return ", ".join(map(str, values))
+
+
+class FargateTierSize(Rule):
+    id = "RPY-SIZ-007"
+    slug = "fargate-tier-size"
+    title = "Task cpu/memory is the tier's"
+    family = "sizing"
+    resource_types = ("aws_ecs_task_definition",)
+    rationale = "Task size drives cost and capacity; it is set per tier in one place."
+    remediation = "Set the tier's service.cpu and service.memory in terraform/tiers.yaml."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        svc = ctx.tier["service"]
+        for attr in ("cpu", "memory"):
+            value = resource.get(attr)
+            if is_unknown(value):
+                yield self.unknown(ctx, resource, attr, value)
+            elif as_int(value) != svc[attr]:
+                yield self.fail(
+                    ctx, resource, f"{ctx.env} task {attr} must be {svc[attr]}, found {value}",
+                    actual=value, expected=svc[attr],
+                )
+
+
+class AutoscalingRange(Rule):
+    id = "RPY-SIZ-008"
+    slug = "autoscaling-range"
+    title = "ECS autoscaling min/max is the tier's"
+    family = "sizing"
+    resource_types = ("aws_appautoscaling_target",)
+    rationale = "The task range is the tier's capacity and cost envelope."
+    remediation = "Set the tier's service.min_tasks and max_tasks in terraform/tiers.yaml."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        if resource.get("scalable_dimension") != "ecs:service:DesiredCount":
+            return
+        svc = ctx.tier["service"]
+        for attr, key in (("min_capacity", "min_tasks"), ("max_capacity", "max_tasks")):
+            value = resource.get(attr)
+            if is_unknown(value):
+                yield self.unknown(ctx, resource, attr, value)
+            elif as_int(value) != svc[key]:
+                yield self.fail(
+                    ctx, resource, f"{ctx.env} scales between {svc['min_tasks']} and {svc['max_tasks']} tasks; "
+                    f"{attr} is {value}", actual=value, expected=svc[key],
+                )
+
+
+class LogRetention(Rule):
+    id = "RPY-SIZ-009"
+    slug = "log-retention"
+    title = "Log groups keep logs for the tier's retention"
+    family = "sizing"
+    resource_types = ("aws_cloudwatch_log_group",)
+    rationale = "Retention is both an audit requirement (prod) and a cost (dev)."
+    remediation = "Set retention_in_days from the tier's logs.retention_days (terraform/tiers.yaml)."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        want, value = ctx.tier["logs"]["retention_days"], resource.get("retention_in_days")
+        if is_unknown(value):
+            yield self.unknown(ctx, resource, "retention_in_days", value)
+            return
+        kept = "forever" if not value else f"{value} days"
+        if as_int(value) != want:
+            yield self.fail(ctx, resource, f"{ctx.env} keeps logs {want} days; this log group keeps them {kept}",
+                            actual=value, expected=want)
+        floor = ctx.policy.get("min_log_retention_days")
+        if ctx.production and floor and value and (as_int(value) or 0) < floor:
+            yield self.fail(ctx, resource, f"production keeps logs at least {floor} days; this log group keeps "
+                            f"them {kept}", actual=value, expected=f">= {floor}",
+                            remediation=f"Set the tier's logs.retention_days to {floor} or more.")
+
+
+class ClassCostGuard(Rule):
+    id = "RPY-SIZ-010"
+    slug = "class-cost-guard"
+    title = "No prod-sized classes below prod, no burstable classes in prod"
+    family = "sizing"
+    severity = Severity.MEDIUM
+    level = Level.SOFT
+    resource_types = ("aws_rds_cluster_instance", "aws_elasticache_replication_group", "aws_elasticache_cluster")
+    rationale = "Prod-sized classes in dev or staging multiply their cost; burstable classes throttle prod."
+    remediation = "Keep lower tiers below the production tier's classes; use non-burstable classes in prod."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        attr = "instance_class" if resource.type == "aws_rds_cluster_instance" else "node_type"
+        section = "database" if attr == "instance_class" else "cache"
+        cls = resource.get(attr)
+        if cls is None:
+            return
+        if is_unknown(cls):
+            yield self.unknown(ctx, resource, attr, cls)
+            return
+        if ctx.production:
+            if catalog.is_burstable(str(cls)):
+                yield self.fail(
+                    ctx, resource, f"{cls} is a burstable class; production tiers need steady performance",
+                    actual=cls, expected="a non-burstable class", level=Level.HARD,
+                )
+            return
+        memory = catalog.memory_gib(str(cls))
+        for prod in ctx.policy.get("production_tiers", []):
+            prod_tier = ctx.all_tiers.get(prod)
+            if not prod_tier:
+                continue
+            key = "instance_class" if section == "database" else "node_type"
+            prod_memory = catalog.memory_gib(prod_tier[section][key])
+            if memory is not None and prod_memory is not None and memory >= prod_memory:
+                yield self.fail(
+                    ctx, resource, f"{cls} ({memory} GiB) is as large as {prod}'s {prod_tier[section][key]} "
+                    f"({prod_memory} GiB); {ctx.env} must stay smaller", actual=cls,
+                    expected=f"< {prod_memory} GiB",
+                )
+
+
+class NatGateways(Rule):
+    id = "RPY-SIZ-011"
+    slug = "nat-gateways"
+    title = "NAT gateways: one for the tier, or one per AZ"
+    family = "sizing"
+    severity = Severity.MEDIUM
+    rationale = "One NAT per AZ keeps prod routed through an AZ outage; lower tiers share one to save cost."
+    remediation = "Set the tier's network.nat_gateways (single or per_az) in terraform/tiers.yaml."
+
+    def check_stack(self, ctx: Context) -> Iterable[Finding]:
+        net = ctx.tier["network"]
+        want = 1 if net["nat_gateways"] == "single" else net["az_count"]
+        nats = ctx.of_type("aws_nat_gateway")
+        if nats and len(nats) != want:
+            yield self.fail(
+                ctx, nats[0], f"{ctx.env} wants {want} NAT gateway(s) ({net['nat_gateways']}), found {len(nats)}",
+                actual=len(nats), expected=want,
+            )
+
+
+RULES = [
+    AuroraClassOffered, AuroraClassForTier, AuroraInstanceCount, CacheNodeType, CacheTopology, FargatePair,
+    FargateTierSize, AutoscalingRange, LogRetention, ClassCostGuard, NatGateways,
+]

@@ -1,0 +1,186 @@
+"""Break one policy in a copy of the Terraform tree: `infra policy` must exit 1, name the rule and the
+resource in its JSON, and say how to fix it in its text. Each break is checked twice: on the HCL
+alone, and on the real plan JSON of the broken copy (planned against the emulator).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.cli import main
+from infra.project import Project
+from infra.terraform import Progress, StepFailed, Terraform
+from infra.workspace import prepare
+from policy.rules import rule_index
+
+pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path}: {old!r} not found; the break no longer applies to this tree"
+    path.write_text(text.replace(old, new, 1))
+
+
+def set_tier(tree: Path, env: str, dotted: str, value: object) -> None:
+    tiers_file = tree / "tiers.yaml"
+    data = yaml.safe_load(tiers_file.read_text())
+    node = data["tiers"][env]
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        node = node[key]
+    node[leaf] = value
+    tiers_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def append(path: Path, hcl: str) -> None:
+    path.write_text(path.read_text() + "\n" + hcl)
+
+
+@dataclass
+class Break:
+    name: str
+    env: str
+    rule: str
+    resource: str  # a regex the finding's resource address must match
+    apply: Callable[[Path], None]
+    # Terraform's own variable validation refuses some breaks at plan time: then there is no plan
+    # JSON to check, and the test asserts that refusal instead (the HCL policy caught it earlier).
+    plan_refused: str | None = None
+
+
+def public_database(tree: Path) -> None:
+    edit(tree / "modules/database/main.tf", "publicly_accessible     = false", "publicly_accessible     = true")
+
+
+def unencrypted_cache(tree: Path) -> None:
+    edit(tree / "modules/cache/main.tf", "at_rest_encryption_enabled = true", "at_rest_encryption_enabled = false")
+
+
+def postgres_open_to_the_internet(tree: Path) -> None:
+    append(tree / "modules/database/main.tf", """
+resource "aws_vpc_security_group_ingress_rule" "anywhere" {
+  security_group_id = aws_security_group.this.id
+  description       = "PostgreSQL from anywhere"
+  ip_protocol       = "tcp"
+  from_port         = 5432
+  to_port           = 5432
+  cidr_ipv4         = "0.0.0.0/0"
+}
+""")
+
+
+def aurora_t3_micro(tree: Path) -> None:
+    set_tier(tree, "dev", "database.instance_class", "db.t3.micro")
+    set_tier(tree, "dev", "database.allowed_instance_classes", ["db.t3.micro"])
+
+
+def fargate_512_512(tree: Path) -> None:
+    set_tier(tree, "dev", "service.memory", 512)
+
+
+def prod_logs_one_day(tree: Path) -> None:
+    set_tier(tree, "prod", "logs.retention_days", 1)
+
+
+def star_iam_action(tree: Path) -> None:
+    append(tree / "modules/service/main.tf", """
+resource "aws_iam_role_policy" "everything" {
+  name = "everything"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+""")
+
+
+def wildcard_oidc_sub(tree: Path) -> None:
+    edit(tree / "modules/github_oidc/main.tf", 'values   = ["repo:${var.github_repository}:environment:${each.key}"]',
+         'values   = ["repo:${var.github_repository}:*"]')
+    edit(tree / "modules/github_oidc/main.tf", 'test     = "StringEquals"\n      variable = "${local.oidc_host}:sub"',
+         'test     = "StringLike"\n      variable = "${local.oidc_host}:sub"')
+
+
+BREAKS = [
+    Break("public database", "dev", "RPY-SEC-007", r"module\.database\.aws_rds_cluster_instance\.this\[0\]",
+          public_database),
+    Break("unencrypted cache", "staging", "RPY-SEC-002", r"module\.cache\.aws_elasticache_replication_group\.this",
+          unencrypted_cache),
+    Break("0.0.0.0/0 on 5432", "prod", "RPY-SEC-008", r"aws_vpc_security_group_ingress_rule\.anywhere",
+          postgres_open_to_the_internet),
+    Break("db.t3.micro on Aurora", "dev", "RPY-SIZ-001", r"aws_rds_cluster_instance\.this\[0\]", aurora_t3_micro,
+          plan_refused="instance_class"),
+    Break("512/512 Fargate pair", "dev", "RPY-SIZ-006", r"aws_ecs_task_definition\.this", fargate_512_512,
+          plan_refused="memory"),
+    Break("prod log retention of 1 day", "prod", "RPY-SIZ-009", r"aws_cloudwatch_log_group\.", prod_logs_one_day),
+    Break("* IAM action", "staging", "RPY-SEC-018", r"aws_iam_role_policy\.everything", star_iam_action),
+    Break("wildcard OIDC sub", "bootstrap", "RPY-SEC-019", r"aws_iam_role\.this", wildcard_oidc_sub),
+]
+
+
+def run_policy(capsys, tree: Path, env: str, *extra: str) -> tuple[int, str]:
+    code = main(["-q", "--terraform-dir", str(tree), "policy", "--env", env, "--no-scanners", *extra])
+    return code, capsys.readouterr().out
+
+
+def findings_of(output: str, rule: str) -> list[dict]:
+    report = json.loads(output)
+    return [f for f in report["findings"] if f["rule"] == rule and f["blocking"]]
+
+
+def test_the_unbroken_tree_passes(capsys, terraform_copy):
+    for env in ("bootstrap", "dev", "staging", "prod"):
+        code, out = run_policy(capsys, terraform_copy, env, "--format", "json")
+        blocking = [f"{f['rule']} {f['resource']}: {f['message']}" for f in json.loads(out)["findings"]
+                    if f["blocking"]]
+        assert (code, blocking) == (0, []), env
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=[b.name for b in BREAKS])
+def test_break_is_caught_in_hcl(capsys, terraform_copy, brk):
+    brk.apply(terraform_copy)
+    code, out = run_policy(capsys, terraform_copy, brk.env, "--format", "json")
+    assert code == 1
+    hits = findings_of(out, brk.rule)
+    assert hits, f"{brk.rule} did not fire; findings: {[f['rule'] for f in json.loads(out)['findings']]}"
+    assert any(re.search(brk.resource, f["resource"]) for f in hits), [f["resource"] for f in hits]
+    assert all(f["source"] == "hcl" for f in hits)
+    assert any(f["file"] and f["line"] for f in hits), "HCL findings carry file and line"
+
+    code, text = run_policy(capsys, terraform_copy, brk.env, "--format", "text")
+    assert code == 1
+    assert rule_index()[brk.rule].remediation.split(" (")[0][:40] in text or "fix" in text.lower()
+
+
+@pytest.fixture(scope="module")
+def plan_workdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("broken-plans")
+
+
+@pytest.mark.parametrize("brk", BREAKS, ids=[b.name for b in BREAKS])
+def test_break_is_caught_in_the_plan(capsys, terraform_copy, brk, toolchain, emulator, plan_workdir):
+    brk.apply(terraform_copy)
+    work = Project(terraform_dir=terraform_copy, state_dir=plan_workdir / brk.name.replace(" ", "-"))
+    ws = prepare(work, brk.env, emulator)
+    tf = Terraform(toolchain, ws, Progress(quiet=True))
+    tf.init()
+    if brk.plan_refused:
+        with pytest.raises(StepFailed, match=r"(?i)invalid value for variable") as refused:
+            tf.plan()
+        assert brk.plan_refused in refused.value.log.read_text()
+        return
+    tf.plan()
+    code, out = run_policy(capsys, terraform_copy, brk.env, "--plan", str(ws.plan_json), "--format", "json")
+    assert code == 1
+    hits = [f for f in findings_of(out, brk.rule) if f["source"] == "plan"]
+    assert hits, f"{brk.rule} did not fire on the plan"
+    assert any(re.search(brk.resource, f["resource"]) for f in hits)
