@@ -118,8 +118,8 @@ def run_env(project: Project, env: str, options: Options,
     if options.plan_json is not None:
         ran.add((env, "policy", "plan"))
     if options.scanners:
-        ran |= {(env, scanner, source) for scanner in ("checkov", "trivy")
-                for source in ("hcl", "plan" if options.plan_json is not None else "hcl")}
+        sources = ("hcl", "plan") if options.plan_json is not None else ("hcl",)
+        ran |= {(env, scanner, source) for scanner in ("checkov", "trivy") for source in sources}
     with steps.step("suppressions"):
         entries = supp.load(options.suppressions_file)
         findings = supp.apply(findings, entries, options.today, env=env, ran=ran)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from policy.model import Finding, Level, Resource, Severity, Unknown, has_unknown, is_unknown
+from policy.model import Finding, Level, Resource, Severity, Unknown, is_unknown
 from policy.rules.base import Context, Rule, as_bool, as_list
 from policy.rules.refs import points_at, refers_to_type
 from policy.rules.sizing import as_int
@@ -627,4 +627,3 @@ RULES = [
     ProdHttps, HttpRedirectsOnly, DatabaseDeletionProtection, DatabaseBackups, PerformanceInsights,
     BucketPublicAccessBlock, BucketVersioning, BucketTlsOnly, EcrScanAndImmutable, IamWildcards, OidcTrust,
 ]
-_ = has_unknown  # re-exported for rules in other modules
