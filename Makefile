@@ -13,7 +13,7 @@ CHECKOV_VENV  := $(TOOLS)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup gate test test-integration lint fmt clean
+.PHONY: setup gate test test-integration lint fmt bench clean
 
 setup: $(STAMP) $(CHECKOV_STAMP)
 
@@ -40,19 +40,25 @@ gate: setup
 	$(BIN)/infra gate
 
 test: setup
-	$(BIN)/ruff check infra policy tests
+	$(BIN)/ruff check infra policy tests benchmarks
 	$(BIN)/pytest -m "not integration" $(PYTEST_ARGS)
 
 test-integration: setup
 	$(BIN)/pytest -m integration $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check infra policy tests
+	$(BIN)/ruff check infra policy tests benchmarks
 	terraform fmt -check -recursive terraform
 
 fmt: setup
-	$(BIN)/ruff check --fix infra policy tests
+	$(BIN)/ruff check --fix infra policy tests benchmarks
 	terraform fmt -recursive terraform
+
+# Our HCL and plan policy on every env (cold, warm) against checkov on the same roots and plans.
+# Numbers only; BENCH_ARGS="--repeat 20", "--plans DIR" or "--no-checkov" (see the script).
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python benchmarks/policy_bench.py $(BENCH_ARGS)
 
 clean:
 	-$(BIN)/infra emulator stop
