@@ -7,6 +7,8 @@ checks exit 1; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from rich.table import Table
 from infra import docs
 from infra import gate as gate_mod
 from infra.emulator import manager
+from infra.endpoints import ENDPOINT_ENV
 from infra.endpoints import aws_endpoint as use_endpoint
 from infra.errors import CheckFailed, InfraError
 from infra.project import BOOTSTRAP, REPO_ROOT, Project
@@ -131,28 +134,55 @@ def _overrides(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Write the report here instead of stdout.")
 @click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy (our rules only).")
+@click.option("--live", is_flag=True,
+              help="Check the live resources of the applied env (read through boto3) as well; only with a single "
+                   "--env, not with --plan.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP + "; with --live: where the env is applied (default: the "
+              "running emulator)")
 @click.option("--override", "overrides", multiple=True, metavar="RULE=REASON",
               help="Accept a soft-mandatory rule's findings, with a reason (repeatable).")
 @click.option("--list-rules", is_flag=True, help="Print the rules (Markdown table) and exit.")
 @pass_ctx
 def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Path | None, no_scanners: bool,
-           overrides: tuple[str, ...], list_rules: bool) -> None:
-    """Sizing, security and cost policy on the HCL of env roots (and a plan JSON): 0 clean, 1 violations."""
+           live: bool, aws_endpoint: str | None, overrides: tuple[str, ...], list_rules: bool) -> None:
+    """Sizing, security and cost policy on the HCL of env roots (and a plan JSON, or the live env): 0 clean,
+    1 violations."""
+    from contextlib import nullcontext
+
     from policy import reports, runner
     from policy.rules import ALL_RULES
 
     if list_rules:
         click.echo(docs.rules_table(), nl=False)
         return
+    if live and plan_json is not None:
+        raise InfraError("--live and --plan are exclusive: check the live env or a plan JSON, not both")
+    if aws_endpoint is not None and not live:
+        raise InfraError("--aws-endpoint is only used with --live")
     project = ctx.project
+    if live and env in ("all", BOOTSTRAP):
+        raise InfraError(f"--live needs a single env ({', '.join(project.envs)}), not {env}")
     envs = [BOOTSTRAP, *project.envs] if env == "all" else [env if env == BOOTSTRAP else project.check_env(env)]
     if plan_json is not None and len(envs) != 1:
         raise InfraError("--plan needs a single --env: a plan JSON belongs to one env")
-    options = runner.Options(plan_json=plan_json, scanners=not no_scanners, overrides=_overrides(overrides))
-    results = [
-        runner.run_env(project, name, options, on_step=lambda e, s: ctx.progress.say(f"-> {e}: {s}"))
-        for name in envs
-    ]
+    if live and not (aws_endpoint or os.environ.get(ENDPOINT_ENV)) and manager.status(project.state_dir) is None:
+        raise InfraError("--live: no emulator is running, so no env is up on it; give --aws-endpoint URL "
+                         f"(or {ENDPOINT_ENV}), or apply one with `infra up --env {env}`")
+    with use_endpoint(project, aws_endpoint, ctx.progress) if live else nullcontext(None) as endpoint:
+        live_session = None
+        if live:
+            from policy.live import DEFAULT_REGION, emulator_session, root_settings
+
+            region = root_settings(project.env_dir(envs[0])).get("region") or DEFAULT_REGION
+            # Always the emulator's fake credentials against an endpoint, never the caller's profile.
+            live_session = emulator_session(str(region))
+            ctx.progress.say(f"live: reading {envs[0]} from {endpoint}")
+        options = runner.Options(plan_json=plan_json, scanners=not no_scanners, overrides=_overrides(overrides),
+                                 live_session=live_session, live_endpoint=endpoint)
+        results = [
+            runner.run_env(project, name, options, on_step=lambda e, s: ctx.progress.say(f"-> {e}: {s}"))
+            for name in envs
+        ]
     text = reports.render(results, fmt, rules=ALL_RULES)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -226,6 +256,122 @@ def docs_cmd(ctx: Context, write: bool) -> None:
         raise CheckFailed(f"{readme}: generated blocks are stale; run `infra docs --write`")
     else:
         click.echo(f"{readme}: generated blocks are up to date")
+
+
+def _stack_endpoint(project: Project, url: str | None, progress: Progress, *, start: bool) -> str:
+    """The endpoint a stack lives on: --aws-endpoint, else the running emulator, else (up) a new one.
+
+    A stack must outlive the command, so unlike plan and gate this never uses a throw-away emulator.
+    """
+    from infra.endpoints import check_reachable
+
+    url = url or os.environ.get(ENDPOINT_ENV)
+    if url:
+        check_reachable(url.rstrip("/"))
+        return url.rstrip("/")
+    running = manager.status(project.state_dir)
+    if running is not None:
+        return running.endpoint
+    if not start:
+        raise InfraError("no emulator is running, so no env is up on it (`infra up --env ENV` starts one)")
+    try:
+        info = manager.start(state_dir=project.state_dir)
+    except manager.EmulatorError as exc:
+        raise InfraError(f"cannot start the emulator: {exc}") from None
+    progress.say(f"emulator started at {info.endpoint} (stop it with `infra emulator stop`)")
+    return info.endpoint
+
+
+def _open_stack(ctx: Context, env: str, aws_endpoint: str | None, *, start: bool = False):
+    from infra.stack import Stack
+
+    project = ctx.project
+    project.check_env(env)
+    check_tfvars(project.env_dir(env))
+    toolchain = load_toolchain(project.state_dir)
+    endpoint = _stack_endpoint(project, aws_endpoint, ctx.progress, start=start)
+    return Stack(project, toolchain, env, endpoint, ctx.progress)
+
+
+def _print_outputs(ctx: Context, outputs: dict) -> None:
+    table = Table(title="outputs", title_justify="left")
+    table.add_column("name")
+    table.add_column("value", overflow="fold")
+    for name, value in sorted(outputs.items()):
+        if name != "platform":
+            table.add_row(name, value if isinstance(value, str) else json.dumps(value))
+    ctx.console.print(table)
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help="dev, staging or prod.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP)
+@click.option("--keep-on-failure", is_flag=True, help="Leave what a failed apply created, for debugging.")
+@pass_ctx
+def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) -> None:
+    """Apply one env to the emulator (started in the background if none runs) and print its outputs.
+
+    A failed apply is destroyed again, so nothing is left half-applied (unless --keep-on-failure)."""
+    from infra.stack import TeardownFailed
+
+    stack = _open_stack(ctx, env, aws_endpoint, start=True)
+    try:
+        stack.apply()
+    except InfraError as exc:
+        if keep_on_failure:
+            raise InfraError(f"{exc}\nkept what was created; `infra down --env {env}` removes it") from None
+        ctx.progress.say(f"xx {env}: apply failed; destroying what it created")
+        try:
+            stack.destroy()
+        except TeardownFailed as teardown:
+            raise InfraError(f"{exc}\nand the clean-up failed too: {teardown}") from None
+        raise
+    _print_outputs(ctx, stack.outputs())
+    click.echo(f"{env} is up on {stack.endpoint}; state: {stack.workspace.state_file}")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help="dev, staging or prod.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP)
+@pass_ctx
+def down(ctx: Context, env: str, aws_endpoint: str | None) -> None:
+    """Destroy one env (deletion protection lifted first) and check that nothing tagged as it is left."""
+    from infra.inventory import describe_scope
+    from infra.stack import TeardownFailed
+
+    stack = _open_stack(ctx, env, aws_endpoint)
+    try:
+        left = stack.destroy()
+    except TeardownFailed as exc:
+        raise CheckFailed(str(exc)) from None
+    unchecked = "".join(f"\nnot checked: {svc} ({why})" for svc, why in sorted(left.unchecked.items()))
+    scope = describe_scope(stack.scope)
+    click.echo(f"{env} is down; nothing tagged {scope} is left on {stack.endpoint}{unchecked}")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help="dev, staging or prod.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP)
+@pass_ctx
+def verify(ctx: Context, env: str, aws_endpoint: str | None) -> None:
+    """Live checks of an applied env: no drift, every part up, and the policy on the live resources."""
+    from infra import verify as verify_mod
+
+    stack = _open_stack(ctx, env, aws_endpoint)
+    if not stack.state_addresses():
+        raise InfraError(f"{env} is not up on {stack.endpoint} (no state at {stack.workspace.state_file})")
+    tier = ctx.project.tiers["tiers"][env]
+    checks = [verify_mod.drift_check(stack), *verify_mod.health_checks(stack, stack.outputs(), tier)]
+    checks += verify_mod.policy_checks(stack)
+    table = Table(title=f"{env}: live checks on {stack.endpoint}", title_justify="left")
+    for column in ("check", "result", "detail"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        table.add_row(check.name, "ok" if check.ok else "FAIL", check.detail)
+    ctx.console.print(table)
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        raise CheckFailed(f"{env}: live checks failed: {', '.join(failed)}")
 
 
 @cli.group()

@@ -18,6 +18,8 @@ from infra.toolchain import Toolchain
 from infra.workspace import EMULATOR_CREDENTIALS, Workspace
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Terraform echoes the offending source as "  39: resource ..." and underlines it with box lines.
+SOURCE_ECHO = re.compile(r"^(\d+:\s|[├└─│^]+)")
 
 
 class StepFailed(InfraError):
@@ -53,16 +55,30 @@ class Progress:
 
 
 def first_error(output: str) -> str:
-    """The first `Error:` of terraform's human output, with its location, in one line."""
+    """The first `Error:` of terraform's human output in one line: summary; location; the API's answer.
+
+    Terraform prints the summary, then `with <address>,` and `on <file> line N`, an echo of the
+    source, and then the detail (the API error, wrapped over several lines) up to a blank line.
+    """
     lines = [ANSI.sub("", line).strip(" │╷╵\t") for line in output.splitlines()]
     for i, line in enumerate(lines):
-        if line.startswith("Error:"):
-            summary = line.removeprefix("Error:").strip()
-            rest = [text for text in lines[i + 1 : i + 8] if text]
-            where = next((text for text in rest if text.startswith("on ")), "")
-            detail = next((text for text in rest if not text.startswith("on ") and ":" not in text[:3]), "")
-            parts = [summary, where.removesuffix(":"), detail]
-            return "; ".join(part for part in parts if part)
+        if not line.startswith("Error:"):
+            continue
+        summary = line.removeprefix("Error:").strip()
+        where, detail = "", []
+        for text in lines[i + 1 : i + 40]:
+            if text.startswith("Error:"):
+                break
+            if text.startswith("on ") and not where:
+                where = text.removesuffix(":")
+            elif text.startswith("with ") or SOURCE_ECHO.match(text):
+                continue
+            elif text:
+                detail.append(text)
+            elif detail:
+                break
+        parts = [summary, where, " ".join(detail)]
+        return "; ".join(part for part in parts if part)
     tail = [line for line in lines if line]
     return tail[-1] if tail else "no output"
 

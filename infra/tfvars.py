@@ -6,6 +6,7 @@ warning; both deserve one clear line before anything runs.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import hcl2
@@ -32,6 +33,16 @@ def _near(text: str, exc: UnexpectedInput) -> str:
     lines = text.splitlines()
     line = lines[exc.line - 1].strip() if 0 < exc.line <= len(lines) else ""
     return repr(line[:60]) if line else "end of file"
+
+
+def unquote(value):
+    """A string literal as python-hcl2 returns it ('"rupaya"') as its value ('rupaya')."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value[1:-1]
+    return value
 
 
 def declared_variables(root: Path) -> set[str]:

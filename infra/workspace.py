@@ -89,16 +89,15 @@ terraform {{
 
 # Deletion protection is the point of prod's tier, so the committed config never turns it off.
 # Tearing an emulator stack down does it the way an operator would on AWS: one apply that switches
-# the protection off (this override of the env root's `tier` local), then the destroy.
+# the protection off (this override of the env root's `tier` local), then the destroy. Secrets go
+# without a recovery window: a teardown means gone, and a secret in its window keeps its name taken,
+# so the env could not be applied again for days.
 TEARDOWN_HCL = """# Written by infra for a teardown: deletion protection off, then destroy. Never committed.
 locals {
-  tier = merge(yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment], {
-    database = merge(yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment].database, {
-      deletion_protection = false
-    })
-    load_balancer = merge(yamldecode(file("${path.module}/../../tiers.yaml")).tiers[var.environment].load_balancer, {
-      deletion_protection = false
-    })
+  tier = merge(local.tiers.tiers[var.environment], {
+    database      = merge(local.tiers.tiers[var.environment].database, { deletion_protection = false })
+    load_balancer = merge(local.tiers.tiers[var.environment].load_balancer, { deletion_protection = false })
+    security      = merge(local.tiers.tiers[var.environment].security, { secret_recovery_window_days = 0 })
   })
 }
 """

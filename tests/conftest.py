@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from infra.aws import AwsSession
 from infra.emulator import manager
+from infra.endpoints import ENDPOINT_ENV, check_reachable
 from infra.project import REPO_ROOT, Project
+from infra.stack import Stack, applied
 from infra.terraform import Progress, Terraform
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--aws-endpoint",
+        default=os.environ.get(ENDPOINT_ENV),
+        help=f"AWS-compatible endpoint for the apply and LocalStack suites instead of the embedded emulator "
+        f"(env: {ENDPOINT_ENV}), e.g. a LocalStack you already run",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +46,17 @@ def emulator(tmp_path_factory) -> str:
     """The patched moto server on a free loopback port for the whole session; always stopped."""
     with manager.running(state_dir=tmp_path_factory.mktemp("emulator")) as info:
         yield info.endpoint
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint(request) -> str:
+    """The endpoint the apply suites use: --aws-endpoint when given (checked to answer), else the emulator."""
+    url = request.config.getoption("--aws-endpoint")
+    if url:
+        url = url.rstrip("/")
+        check_reachable(url)
+        return url
+    return request.getfixturevalue("emulator")
 
 
 @pytest.fixture
@@ -77,3 +103,67 @@ def plans(project, toolchain, emulator, tmp_path_factory) -> dict[str, Plan]:
         tf.plan()
         result[env] = Plan(env, project.tiers["tiers"][env], json.loads(ws.plan_json.read_text()))
     return result
+
+
+@dataclass
+class AppliedEnv:
+    """What `terraform_env` yields: the root's outputs, boto3 clients bound to the endpoint, the stack."""
+
+    env: str
+    outputs: dict
+    aws: AwsSession
+    stack: Stack
+
+    def client(self, service: str):
+        return self.aws.client(service)
+
+
+@pytest.fixture(scope="session")
+def terraform_env(project, toolchain, request, tmp_path_factory):
+    """`with terraform_env("dev") as live:` applies the root to an endpoint and always destroys it.
+
+    The root is applied from a private work copy (its own state dir) to a private emulator, so no
+    two stacks share names or leftovers (with --aws-endpoint, to that endpoint). On leaving the
+    block it is destroyed, even when the apply or the test failed, and the account is searched for
+    anything still tagged as the root's. A leftover, or a failed destroy, fails the test with the
+    names and the path of the kept state file. `terraform_dir` applies a (broken) copy of the tree.
+    """
+    given = request.config.getoption("--aws-endpoint")
+
+    @contextmanager
+    def make(env: str, *, terraform_dir: Path | None = None, apply_extra: tuple[str, ...] = ()) -> Iterator[AppliedEnv]:
+        work = Project(terraform_dir=terraform_dir or project.terraform_dir,
+                       state_dir=tmp_path_factory.mktemp(f"stack-{env}"))
+        with ExitStack() as cleanup:
+            if given:
+                endpoint = given.rstrip("/")
+                check_reachable(endpoint)
+            else:
+                endpoint = cleanup.enter_context(manager.running(state_dir=work.state_dir / "emulator")).endpoint
+            stack = Stack(work, toolchain, env, endpoint, Progress())
+            with applied(stack, apply_extra) as done:
+                yield AppliedEnv(env, done.outputs(), done.aws, done)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def live_stacks(terraform_env):
+    """env -> AppliedEnv: each env applied on first use, once for the session, destroyed at its end."""
+    with ExitStack() as stacks:
+        applied_envs: dict[str, AppliedEnv] = {}
+
+        def get(env: str) -> AppliedEnv:
+            if env not in applied_envs:
+                applied_envs[env] = stacks.enter_context(terraform_env(env))
+            return applied_envs[env]
+
+        yield get
+
+
+@pytest.fixture
+def live(request, live_stacks) -> AppliedEnv:
+    """An env applied for every test that asks for it, across modules; parametrize it indirectly with
+    the env: `metafunc.parametrize("live", ["dev"], indirect=True)`. Each env has its own emulator,
+    so envs may be up at the same time; all are destroyed, and checked for leftovers, at the end."""
+    return live_stacks(request.param)

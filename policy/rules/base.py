@@ -79,7 +79,7 @@ class Rule:
 
     def unknown(self, ctx: Context, resource: Resource, attribute: str, value: Any = None) -> Finding:
         """The value this rule needs is not known yet: say so instead of passing silently."""
-        when = "until apply" if ctx.source is Source.PLAN else "until plan"
+        when = {Source.PLAN: "until apply", Source.LIVE: "on the live endpoint"}.get(ctx.source, "until plan")
         reason = f" (depends on {value.reason})" if is_unknown(value) and value.reason else ""
         return self._finding(
             ctx, resource, f"{attribute} is unknown {when}{reason}; this rule cannot decide yet",

@@ -1,0 +1,56 @@
+"""boto3 clients bound to one AWS endpoint: the emulator, a LocalStack, or real AWS.
+
+A `boto3.Session` cannot carry an endpoint URL, so `AwsSession` adds it to every client it makes.
+With an endpoint (an emulator), the emulator's fake credentials are used and never the caller's
+profile; without one (real AWS), boto3's normal credential chain applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import boto3
+from botocore.config import Config
+
+from infra.workspace import EMULATOR_CREDENTIALS
+
+DEFAULT_REGION = "us-east-1"
+
+
+def emulator_boto3_session(region: str = DEFAULT_REGION) -> boto3.Session:
+    """A session with the emulator's fake credentials: never the caller's profile against an emulator."""
+    return boto3.Session(
+        aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=region,
+    )
+
+
+@dataclass
+class AwsSession:
+    endpoint: str | None = None
+    region: str = DEFAULT_REGION
+    _session: boto3.Session = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.endpoint:
+            self._session = emulator_boto3_session(self.region)
+        else:
+            self._session = boto3.Session(region_name=self.region)
+
+    @property
+    def boto3(self) -> boto3.Session:
+        """The plain session (credentials and region); clients from it do not know the endpoint."""
+        return self._session
+
+    def client(self, service: str, **kwargs):
+        # Few retries: an emulator that lacks a call should fail in seconds, not minutes.
+        config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+        if self.endpoint:
+            kwargs.setdefault("endpoint_url", self.endpoint)
+            if service == "s3":
+                config = config.merge(Config(s3={"addressing_style": "path"}))
+        return self._session.client(service, config=config, **kwargs)
+
+    def account_id(self) -> str:
+        return self.client("sts").get_caller_identity()["Account"]

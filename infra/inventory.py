@@ -1,0 +1,396 @@
+"""What a root's stack has in an AWS account, found through boto3 by the tags every resource carries.
+
+Every root tags all it creates through the provider's `default_tags` (Project plus Environment, or
+Stack for bootstrap). After a destroy the harness and `infra down` list what still carries those
+tags: anything found is a leftover, named by type and id. Objects AWS keeps after a delete (a KMS
+key pending deletion, an inactive task definition, a secret in its recovery window) count as gone.
+
+`TYPES` maps every Terraform type the stack uses to the lister that finds it, or to None for a part
+of another object (a route, a bucket's versioning) that cannot outlive it. A test checks that every
+type in every env's plan is mapped, and that after an apply the inventory finds each object.
+
+A service the endpoint does not serve (LocalStack's free tier answers 501 for ECS, RDS, ...) is
+recorded in `Inventory.unchecked` instead of failing: its part of the account was not looked at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+from infra.aws import AwsSession
+from infra.errors import InfraError
+
+
+@dataclass(frozen=True, order=True)
+class Found:
+    type: str  # the Terraform resource type
+    id: str  # a name, id or ARN a person can look up
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+@dataclass
+class Inventory:
+    found: list[Found] = field(default_factory=list)
+    unchecked: dict[str, str] = field(default_factory=dict)  # service -> why it was not listed
+
+    def of_type(self, rtype: str) -> list[Found]:
+        return [f for f in self.found if f.type == rtype]
+
+    def describe(self) -> str:
+        lines = [f"  {f}" for f in sorted(self.found)]
+        lines += [f"  (not checked: {svc}: {why})" for svc, why in sorted(self.unchecked.items())]
+        return "\n".join(lines)
+
+
+class _Unserved(Exception):
+    """The endpoint does not serve this service (or this call)."""
+
+
+# Bootstrap marks what it creates with `Stack = bootstrap`; env roots never set it. Its per-env
+# deploy roles also carry `Environment = <env>`, so an env's scope requires the Stack tag absent.
+BOOTSTRAP_STACK_TAG = ("Stack", "bootstrap")
+
+
+def stack_scope(project_name: str, root: str, bootstrap: bool = False) -> dict[str, str | None]:
+    """The default_tags that mark what a root creates (terraform/*/versions.tf); None: tag absent."""
+    if bootstrap:
+        key, value = BOOTSTRAP_STACK_TAG
+        return {"Project": project_name, key: value, "ManagedBy": "terraform"}
+    return {"Project": project_name, "Environment": root, "ManagedBy": "terraform", BOOTSTRAP_STACK_TAG[0]: None}
+
+
+def describe_scope(scope: dict[str, str | None]) -> str:
+    return ", ".join(f"{k}={v}" if v is not None else f"no {k} tag" for k, v in scope.items())
+
+
+def in_scope(tags: dict[str, str], scope: dict[str, str | None]) -> bool:
+    return all(tags.get(k) == v for k, v in scope.items())
+
+
+def _tagdict(items: Iterable[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    return {t[key]: t[value] for t in items or []}
+
+
+def _ec2_filters(scope: dict[str, str | None]) -> list[dict]:
+    return [{"Name": f"tag:{k}", "Values": [v]} for k, v in scope.items() if v is not None]
+
+
+# --- listers: (session, scope) -> iterable of Found ---------------------------------------------
+
+
+def _ec2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    ec2 = aws.client("ec2")
+    flt = _ec2_filters(scope)
+
+    # The tag filter narrows the search; the tags are checked again because not every emulator
+    # honours the filter on every call (moto ignores it for NAT gateways).
+    def tagged(item: dict) -> bool:
+        return in_scope(_tagdict(item.get("Tags")), scope)
+
+    for vpc in filter(tagged, ec2.describe_vpcs(Filters=flt)["Vpcs"]):
+        yield Found("aws_vpc", vpc["VpcId"])
+    for subnet in filter(tagged, ec2.describe_subnets(Filters=flt)["Subnets"]):
+        yield Found("aws_subnet", subnet["SubnetId"])
+    for igw in filter(tagged, ec2.describe_internet_gateways(Filters=flt)["InternetGateways"]):
+        yield Found("aws_internet_gateway", igw["InternetGatewayId"])
+    for nat in filter(tagged, ec2.describe_nat_gateways(Filters=flt)["NatGateways"]):
+        if nat.get("State") not in ("deleted", "deleting"):
+            yield Found("aws_nat_gateway", nat["NatGatewayId"])
+    for eip in filter(tagged, ec2.describe_addresses(Filters=flt)["Addresses"]):
+        yield Found("aws_eip", eip.get("AllocationId") or eip.get("PublicIp", "?"))
+    for table in filter(tagged, ec2.describe_route_tables(Filters=flt)["RouteTables"]):
+        if not any(a.get("Main") for a in table.get("Associations", [])):
+            yield Found("aws_route_table", table["RouteTableId"])
+    for group in filter(tagged, ec2.describe_security_groups(Filters=flt)["SecurityGroups"]):
+        if group.get("GroupName") != "default":
+            yield Found("aws_security_group", f"{group['GroupId']} ({group.get('GroupName')})")
+    for flow in filter(tagged, ec2.describe_flow_logs(Filters=flt)["FlowLogs"]):
+        yield Found("aws_flow_log", flow["FlowLogId"])
+
+
+def _kms(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    kms = aws.client("kms")
+    scoped_keys: set[str] = set()
+    for page in kms.get_paginator("list_keys").paginate():
+        for key in page["Keys"]:
+            tags = _tagdict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+            if not in_scope(tags, scope):
+                continue
+            scoped_keys.add(key["KeyId"])
+            state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"].get("KeyState")
+            if state not in ("PendingDeletion", "PendingReplicaDeletion"):
+                yield Found("aws_kms_key", key["KeyId"])
+    # Aliases carry no tags: they belong to the stack whose key they name.
+    for page in kms.get_paginator("list_aliases").paginate():
+        for alias in page["Aliases"]:
+            if alias.get("TargetKeyId") in scoped_keys:
+                yield Found("aws_kms_alias", alias["AliasName"])
+
+
+def _s3(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    s3 = aws.client("s3")
+    for bucket in s3.list_buckets().get("Buckets", []):
+        try:
+            tags = _tagdict(s3.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet"))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchTagSet", "NoSuchBucket"):
+                continue
+            raise
+        if in_scope(tags, scope):
+            yield Found("aws_s3_bucket", bucket["Name"])
+
+
+def _iam(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    iam = aws.client("iam")
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            if in_scope(_tagdict(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags")), scope):
+                yield Found("aws_iam_role", role["RoleName"])
+    for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+        for policy in page["Policies"]:
+            if in_scope(_tagdict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags")), scope):
+                yield Found("aws_iam_policy", policy["Arn"])
+    for provider in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
+        tags = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=provider["Arn"]).get("Tags")
+        if in_scope(_tagdict(tags), scope):
+            yield Found("aws_iam_openid_connect_provider", provider["Arn"])
+
+
+def _secrets(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    sm = aws.client("secretsmanager")
+    # A secret scheduled for deletion is not listed: it is gone unless someone restores it.
+    for page in sm.get_paginator("list_secrets").paginate():
+        for secret in page["SecretList"]:
+            if in_scope(_tagdict(secret.get("Tags")), scope):
+                yield Found("aws_secretsmanager_secret", secret["Name"])
+
+
+def _ssm(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    ssm = aws.client("ssm")
+    for page in ssm.get_paginator("describe_parameters").paginate():
+        for param in page["Parameters"]:
+            tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=param["Name"]).get("TagList")
+            if in_scope(_tagdict(tags), scope):
+                yield Found("aws_ssm_parameter", param["Name"])
+
+
+def _logs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    logs = aws.client("logs")
+    for page in logs.get_paginator("describe_log_groups").paginate():
+        for group in page["logGroups"]:
+            tags = logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags", {})
+            if in_scope(tags, scope):
+                yield Found("aws_cloudwatch_log_group", group["logGroupName"])
+
+
+def _cloudwatch(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    cw = aws.client("cloudwatch")
+    for page in cw.get_paginator("describe_alarms").paginate():
+        for alarm in page["MetricAlarms"]:
+            if in_scope(_tagdict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags")), scope):
+                yield Found("aws_cloudwatch_metric_alarm", alarm["AlarmName"])
+
+
+def _sns(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    sns = aws.client("sns")
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page["Topics"]:
+            if in_scope(_tagdict(sns.list_tags_for_resource(ResourceArn=topic["TopicArn"]).get("Tags")), scope):
+                yield Found("aws_sns_topic", topic["TopicArn"])
+
+
+def _ecr(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    ecr = aws.client("ecr")
+    for page in ecr.get_paginator("describe_repositories").paginate():
+        for repo in page["repositories"]:
+            tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags")
+            if in_scope(_tagdict(tags), scope):
+                yield Found("aws_ecr_repository", repo["repositoryName"])
+
+
+def _ecs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    ecs = aws.client("ecs")
+    cluster_arns = ecs.list_clusters().get("clusterArns", [])
+    clusters = ecs.describe_clusters(clusters=cluster_arns, include=["TAGS"])["clusters"] if cluster_arns else []
+    for cluster in clusters:
+        if cluster.get("status") != "ACTIVE":
+            continue
+        if in_scope(_tagdict(cluster.get("tags"), "key", "value"), scope):
+            yield Found("aws_ecs_cluster", cluster["clusterName"])
+        arns = ecs.list_services(cluster=cluster["clusterArn"]).get("serviceArns", [])
+        for start in range(0, len(arns), 10):
+            chunk = arns[start : start + 10]
+            for service in ecs.describe_services(cluster=cluster["clusterArn"], services=chunk, include=["TAGS"])[
+                "services"
+            ]:
+                if service.get("status") != "INACTIVE" and in_scope(
+                    _tagdict(service.get("tags"), "key", "value"), scope
+                ):
+                    yield Found("aws_ecs_service", service["serviceName"])
+    # Deregistered revisions stay INACTIVE for ever, on AWS too: only ACTIVE ones are leftovers.
+    for page in ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
+        for arn in page["taskDefinitionArns"]:
+            described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
+            if in_scope(_tagdict(described.get("tags"), "key", "value"), scope):
+                yield Found("aws_ecs_task_definition", arn.rsplit("/", 1)[-1])
+
+
+def _elbv2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    elb = aws.client("elbv2")
+    arns: list[tuple[str, str]] = []
+    for lb in elb.describe_load_balancers().get("LoadBalancers", []):
+        arns.append(("aws_lb", lb["LoadBalancerArn"]))
+    for tg in elb.describe_target_groups().get("TargetGroups", []):
+        arns.append(("aws_lb_target_group", tg["TargetGroupArn"]))
+    by_arn = dict((arn, rtype) for rtype, arn in arns)
+    for start in range(0, len(arns), 20):
+        chunk = [arn for _, arn in arns[start : start + 20]]
+        for desc in elb.describe_tags(ResourceArns=chunk)["TagDescriptions"]:
+            if in_scope(_tagdict(desc.get("Tags")), scope):
+                yield Found(by_arn[desc["ResourceArn"]], desc["ResourceArn"].split(":", 5)[-1])
+
+
+def _rds(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    rds = aws.client("rds")
+    for cluster in rds.describe_db_clusters().get("DBClusters", []):
+        if in_scope(_tagdict(cluster.get("TagList")), scope):
+            yield Found("aws_rds_cluster", cluster["DBClusterIdentifier"])
+    for inst in rds.describe_db_instances().get("DBInstances", []):
+        if in_scope(_tagdict(inst.get("TagList")), scope):
+            rtype = "aws_rds_cluster_instance" if inst.get("DBClusterIdentifier") else "aws_db_instance"
+            yield Found(rtype, inst["DBInstanceIdentifier"])
+
+    def tagged(arn: str) -> bool:
+        return in_scope(_tagdict(rds.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
+
+    for group in rds.describe_db_subnet_groups().get("DBSubnetGroups", []):
+        if tagged(group["DBSubnetGroupArn"]):
+            yield Found("aws_db_subnet_group", group["DBSubnetGroupName"])
+    for group in rds.describe_db_cluster_parameter_groups().get("DBClusterParameterGroups", []):
+        name = group["DBClusterParameterGroupName"]
+        if not name.startswith("default.") and tagged(group["DBClusterParameterGroupArn"]):
+            yield Found("aws_rds_cluster_parameter_group", group["DBClusterParameterGroupName"])
+    for group in rds.describe_db_parameter_groups().get("DBParameterGroups", []):
+        if not group["DBParameterGroupName"].startswith("default.") and tagged(group["DBParameterGroupArn"]):
+            yield Found("aws_db_parameter_group", group["DBParameterGroupName"])
+
+
+def _elasticache(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    ec = aws.client("elasticache")
+
+    def tagged(arn: str) -> bool:
+        return in_scope(_tagdict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
+
+    for group in ec.describe_replication_groups().get("ReplicationGroups", []):
+        if group.get("Status") != "deleting" and tagged(group["ARN"]):
+            yield Found("aws_elasticache_replication_group", group["ReplicationGroupId"])
+    for group in ec.describe_cache_subnet_groups().get("CacheSubnetGroups", []):
+        if group.get("ARN") and tagged(group["ARN"]):
+            yield Found("aws_elasticache_subnet_group", group["CacheSubnetGroupName"])
+    for group in ec.describe_cache_parameter_groups().get("CacheParameterGroups", []):
+        if not group["CacheParameterGroupName"].startswith("default.") and tagged(group["ARN"]):
+            yield Found("aws_elasticache_parameter_group", group["CacheParameterGroupName"])
+
+
+def _appautoscaling(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    aas = aws.client("application-autoscaling")
+    for target in aas.describe_scalable_targets(ServiceNamespace="ecs").get("ScalableTargets", []):
+        arn = target.get("ScalableTargetARN")
+        tags = aas.list_tags_for_resource(ResourceARN=arn).get("Tags", {}) if arn else {}
+        if in_scope(tags, scope):
+            yield Found("aws_appautoscaling_target", target["ResourceId"])
+
+
+def _acm(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    acm = aws.client("acm")
+    for page in acm.get_paginator("list_certificates").paginate():
+        for cert in page["CertificateSummaryList"]:
+            tags = acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags")
+            if in_scope(_tagdict(tags), scope):
+                yield Found("aws_acm_certificate", cert["DomainName"])
+
+
+def _appconfig(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+    appconfig = aws.client("appconfig")
+    account, region = aws.account_id(), aws.region
+    for app in appconfig.list_applications().get("Items", []):
+        arn = f"arn:aws:appconfig:{region}:{account}:application/{app['Id']}"
+        if in_scope(appconfig.list_tags_for_resource(ResourceArn=arn).get("Tags", {}), scope):
+            yield Found("aws_appconfig_application", app["Name"])
+
+
+# Service name (as boto3 names it) -> lister.
+LISTERS: dict[str, Callable[[AwsSession, dict[str, str | None]], Iterable[Found]]] = {
+    "ec2": _ec2, "kms": _kms, "s3": _s3, "iam": _iam, "secretsmanager": _secrets, "ssm": _ssm, "logs": _logs,
+    "cloudwatch": _cloudwatch, "sns": _sns, "ecr": _ecr, "ecs": _ecs, "elbv2": _elbv2, "rds": _rds,
+    "elasticache": _elasticache, "application-autoscaling": _appautoscaling, "acm": _acm, "appconfig": _appconfig,
+}
+
+# Terraform type -> the service whose lister finds it, or None for a part of another object.
+TYPES: dict[str, str | None] = {
+    "aws_vpc": "ec2", "aws_subnet": "ec2", "aws_internet_gateway": "ec2", "aws_nat_gateway": "ec2",
+    "aws_eip": "ec2", "aws_route_table": "ec2", "aws_security_group": "ec2", "aws_flow_log": "ec2",
+    "aws_kms_key": "kms", "aws_kms_alias": "kms", "aws_s3_bucket": "s3",
+    "aws_iam_role": "iam", "aws_iam_policy": "iam", "aws_iam_openid_connect_provider": "iam",
+    "aws_secretsmanager_secret": "secretsmanager", "aws_ssm_parameter": "ssm",
+    "aws_cloudwatch_log_group": "logs", "aws_cloudwatch_metric_alarm": "cloudwatch", "aws_sns_topic": "sns",
+    "aws_ecr_repository": "ecr", "aws_ecs_cluster": "ecs", "aws_ecs_service": "ecs",
+    "aws_ecs_task_definition": "ecs", "aws_lb": "elbv2", "aws_lb_target_group": "elbv2",
+    "aws_rds_cluster": "rds", "aws_rds_cluster_instance": "rds", "aws_db_instance": "rds",
+    "aws_db_subnet_group": "rds", "aws_rds_cluster_parameter_group": "rds", "aws_db_parameter_group": "rds",
+    "aws_elasticache_replication_group": "elasticache", "aws_elasticache_subnet_group": "elasticache",
+    "aws_elasticache_parameter_group": "elasticache", "aws_appautoscaling_target": "application-autoscaling",
+    "aws_acm_certificate": "acm", "aws_appconfig_application": "appconfig",
+    # Parts of another object: deleted with it, or meaningless without it.
+    "aws_default_security_group": None,  # the VPC's own group; goes with the VPC
+    "aws_route": None, "aws_route_table_association": None,
+    "aws_vpc_security_group_ingress_rule": None, "aws_vpc_security_group_egress_rule": None,
+    "aws_security_group_rule": None,
+    "aws_s3_bucket_versioning": None, "aws_s3_bucket_server_side_encryption_configuration": None,
+    "aws_s3_bucket_public_access_block": None, "aws_s3_bucket_policy": None,
+    "aws_s3_bucket_ownership_controls": None, "aws_s3_bucket_lifecycle_configuration": None,
+    "aws_iam_role_policy": None, "aws_iam_role_policy_attachment": None,
+    "aws_secretsmanager_secret_version": None, "aws_sns_topic_policy": None, "aws_sns_topic_subscription": None,
+    "aws_ecr_lifecycle_policy": None, "aws_lb_listener": None, "aws_appautoscaling_policy": None,
+    "aws_acm_certificate_validation": None,
+    "aws_appconfig_environment": None, "aws_appconfig_configuration_profile": None,
+    "aws_appconfig_hosted_configuration_version": None, "aws_appconfig_deployment_strategy": None,
+    "aws_appconfig_deployment": None,
+}
+
+
+def unserved_reason(exc: Exception) -> str | None:
+    """The endpoint's answer, when a failed call means "this service (or call) is not served here"."""
+    if not isinstance(exc, ClientError):
+        return None
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    if status == 501 or code in ("NotImplemented", "NotImplementedException", "UnknownOperationException"):
+        message = " ".join(str(error.get("Message", "")).split())[:160]
+        return f"HTTP {status} {code}: {message}".rstrip(": ")
+    return None
+
+
+def take(aws: AwsSession, scope: dict[str, str | None], services: Iterable[str] | None = None) -> Inventory:
+    """Everything in the account that carries all of `scope`'s tags, per service."""
+    if not any(v is not None for v in scope.values()):
+        raise InfraError("an inventory needs at least one tag to scope it; refusing to list the whole account")
+    inventory = Inventory()
+    for service in services or LISTERS:
+        try:
+            inventory.found.extend(LISTERS[service](aws, scope))
+        except EndpointConnectionError as exc:
+            raise InfraError(f"inventory: cannot reach {aws.endpoint or 'AWS'} ({exc})") from None
+        except (ClientError, BotoCoreError) as exc:
+            reason = unserved_reason(exc)
+            if reason is None:
+                raise
+            inventory.unchecked[service] = reason
+    inventory.found.sort()
+    return inventory

@@ -1,0 +1,239 @@
+"""Each env applied to the emulator and checked live through boto3, not through Terraform's view.
+
+Expected values come from terraform/tiers.yaml, the same table the roots are sized from. The tests
+of one env share one apply (the session's `live` fixture), which is destroyed after them and the
+account searched for anything still tagged as the env's. dev runs in `make test`; staging and prod, which
+differ in shape (3 AZs, a NAT per AZ, replicas, HTTPS), in `make test-integration`.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+
+from infra import inventory
+from infra.cli import main
+from infra.stack import resource_type
+
+ENVS = [
+    pytest.param("dev"),
+    pytest.param("staging", marks=pytest.mark.integration),
+    pytest.param("prod", marks=pytest.mark.integration),
+]
+# `live` (tests/conftest.py) applies each env once for every module that asks for it, and destroys it
+# after the last of them, requiring the account to hold nothing tagged as the env's.
+# One xdist worker runs every test of the shared `live` stacks, so each env is applied once.
+pytestmark = [pytest.mark.apply, pytest.mark.terraform, pytest.mark.emulator, pytest.mark.xdist_group("live")]
+
+
+def pytest_generate_tests(metafunc):
+    if "live" in metafunc.fixturenames:
+        metafunc.parametrize("live", ENVS, indirect=True)
+
+
+@pytest.fixture
+def tier(live, project):
+    return project.tiers["tiers"][live.env]
+
+
+def test_vpc_has_the_tiers_cidr_subnets_in_every_az_and_its_nat_gateways(live, tier):
+    ec2 = live.client("ec2")
+    vpc_id = live.outputs["vpc_id"]
+    vpc = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    assert vpc["CidrBlock"] == tier["network"]["cidr"]
+
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    per_az = collections.Counter(s["AvailabilityZone"] for s in subnets)
+    assert len(per_az) == tier["network"]["az_count"]
+    assert sorted(per_az) == sorted(live.outputs["azs"])
+    assert len(set(per_az.values())) == 1, f"every AZ gets the same tiers of subnets: {dict(per_az)}"
+
+    nats = [n for n in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
+            if n["State"] == "available"]
+    expected = 1 if tier["network"]["nat_gateways"] == "single" else tier["network"]["az_count"]
+    assert len(nats) == expected
+    # NAT gateways sit in public subnets: ones whose route table sends 0.0.0.0/0 to the internet gateway.
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    public = {
+        assoc["SubnetId"]
+        for table in tables
+        if any(r.get("GatewayId", "").startswith("igw-") and r.get("DestinationCidrBlock") == "0.0.0.0/0"
+               for r in table["Routes"])
+        for assoc in table.get("Associations", []) if assoc.get("SubnetId")
+    }
+    assert {n["SubnetId"] for n in nats} <= public
+    nat_azs = {s["AvailabilityZone"] for s in subnets if s["SubnetId"] in {n["SubnetId"] for n in nats}}
+    assert len(nat_azs) == expected, "with a NAT per AZ, each sits in its own AZ"
+
+
+def test_aurora_cluster_is_the_tiers(live, tier):
+    rds = live.client("rds")
+    db = tier["database"]
+    cluster = rds.describe_db_clusters(DBClusterIdentifier=live.outputs["db_cluster_identifier"])["DBClusters"][0]
+    assert cluster["Engine"] == "aurora-postgresql"
+    assert cluster["EngineVersion"] == db["engine_version"]
+    assert cluster["StorageEncrypted"] is True
+    assert cluster["KmsKeyId"] == live.outputs["kms_key_arn"]
+    assert cluster["DeletionProtection"] is db["deletion_protection"]
+    assert cluster["BackupRetentionPeriod"] == db["backup_retention_days"]
+    assert cluster["MasterUserSecret"]["SecretArn"] == live.outputs["db_master_user_secret_arn"]
+
+    members = cluster["DBClusterMembers"]
+    assert len(members) == db["instances"]
+    assert sum(m["IsClusterWriter"] for m in members) == 1
+    for member in members:
+        instance = rds.describe_db_instances(DBInstanceIdentifier=member["DBInstanceIdentifier"])["DBInstances"][0]
+        assert instance["DBInstanceClass"] == db["instance_class"]
+        assert instance["PubliclyAccessible"] is False
+        assert instance["PerformanceInsightsEnabled"] is db["performance_insights"]
+
+
+def test_redis_replication_group_is_the_tiers(live, tier):
+    cache = tier["cache"]
+    group = live.client("elasticache").describe_replication_groups(
+        ReplicationGroupId=live.outputs["redis_replication_group_id"]
+    )["ReplicationGroups"][0]
+    assert group["CacheNodeType"] == cache["node_type"]
+    assert (group["ClusterEnabled"] is True) is cache["cluster_mode"]
+    assert len(group["NodeGroups"]) == cache["shards"]
+    assert len(group["MemberClusters"]) == cache["shards"] * (1 + cache["replicas_per_shard"])
+    assert group["AtRestEncryptionEnabled"] is True
+    assert group["TransitEncryptionEnabled"] is True
+    assert group["KmsKeyId"] == live.outputs["kms_key_arn"]
+    assert group["MultiAZ"] == ("enabled" if cache["multi_az"] else "disabled")
+    assert group["AutomaticFailover"] == ("enabled" if cache["multi_az"] or cache["cluster_mode"] else "disabled")
+
+
+def test_ecs_service_task_and_autoscaling_are_the_tiers(live, tier):
+    svc_tier = tier["service"]
+    ecs = live.client("ecs")
+    cluster, name = live.outputs["ecs_cluster_name"], live.outputs["ecs_service_name"]
+    service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+    assert service["status"] == "ACTIVE"
+    assert service["desiredCount"] == svc_tier["min_tasks"]
+    assert service["launchType"] == "FARGATE"
+
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert task["family"] == live.outputs["task_definition_family"]
+    assert (int(task["cpu"]), int(task["memory"])) == (svc_tier["cpu"], svc_tier["memory"])
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    # Secrets reach the container from Secrets Manager, never as plain environment values.
+    secrets = [s for c in task["containerDefinitions"] for s in c.get("secrets", [])]
+    assert secrets, "the container gets its secrets from Secrets Manager"
+    sm = live.client("secretsmanager")
+    for secret in secrets:
+        arn = ":".join(secret["valueFrom"].split(":")[:7])
+        assert sm.describe_secret(SecretId=arn)["ARN"] == arn
+    plain = {e["name"] for c in task["containerDefinitions"] for e in c.get("environment", [])}
+    assert not plain & {s["name"] for s in secrets}
+
+    targets = live.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/{name}"]
+    )["ScalableTargets"]
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [(svc_tier["min_tasks"], svc_tier["max_tasks"])]
+
+
+def test_load_balancer_listeners(live, tier, project):
+    elb = live.client("elbv2")
+    lbs = [lb for lb in elb.describe_load_balancers()["LoadBalancers"] if lb["DNSName"] == live.outputs["alb_dns_name"]]
+    assert len(lbs) == 1
+    # moto does not return `Scheme`; an internet-facing ALB shows itself by sitting in the public subnets.
+    ec2 = live.client("ec2")
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [live.outputs["vpc_id"]]}])["RouteTables"]
+    public = {a["SubnetId"] for t in tables if any(r.get("GatewayId", "").startswith("igw-") for r in t["Routes"])
+              for a in t.get("Associations", []) if a.get("SubnetId")}
+    assert {z["SubnetId"] for z in lbs[0]["AvailabilityZones"]} <= public
+    attributes = {a["Key"]: a["Value"] for a in
+                  elb.describe_load_balancer_attributes(LoadBalancerArn=lbs[0]["LoadBalancerArn"])["Attributes"]}
+    lb_tier = tier["load_balancer"]
+    assert attributes["deletion_protection.enabled"] == str(lb_tier["deletion_protection"]).lower()
+    assert attributes["access_logs.s3.enabled"] == str(lb_tier["access_logs"]).lower()
+    listeners = {x["Port"]: x for x in elb.describe_listeners(LoadBalancerArn=lbs[0]["LoadBalancerArn"])["Listeners"]}
+    http = listeners[80]["DefaultActions"][0]
+    if tier["load_balancer"]["https"]:
+        assert sorted(listeners) == [80, 443]
+        assert listeners[443]["Protocol"] == "HTTPS"
+        assert listeners[443]["SslPolicy"] in project.tiers["policy"]["tls_policies"]
+        assert listeners[443]["DefaultActions"][0]["TargetGroupArn"] == live.outputs["target_group_arn"]
+        assert http["Type"] == "redirect"
+        assert (http["RedirectConfig"]["Protocol"], http["RedirectConfig"]["Port"]) == ("HTTPS", "443")
+        assert live.outputs["service_url"].startswith("https://")
+    else:
+        assert sorted(listeners) == [80]
+        assert http["Type"] == "forward"
+        assert http["TargetGroupArn"] == live.outputs["target_group_arn"]
+
+
+def test_ecr_scans_on_push_with_immutable_tags_and_the_envs_key(live):
+    repo = live.client("ecr").describe_repositories(repositoryNames=[live.outputs["ecr_repository_name"]])[
+        "repositories"
+    ][0]
+    assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": live.outputs["kms_key_arn"]}
+    assert live.outputs["ecr_repository_url"] == repo["repositoryUri"]
+
+
+def test_every_log_group_keeps_the_tiers_retention_under_the_envs_key(live, tier):
+    logs = live.client("logs")
+    found = inventory.take(live.aws, live.stack.scope, services=["logs"]).of_type("aws_cloudwatch_log_group")
+    names = {f.id for f in found}
+    assert live.outputs["app_log_group_name"] in names
+    for name in names:
+        group = next(g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+                     if g["logGroupName"] == name)
+        assert group.get("retentionInDays") == tier["logs"]["retention_days"], name
+        assert group.get("kmsKeyId") == live.outputs["kms_key_arn"], name
+
+
+def test_alarms_exist_with_the_tiers_thresholds_and_notify_the_topic(live, tier):
+    names = live.outputs["alarm_names"]
+    alarms = {a["AlarmName"]: a for a in
+              live.client("cloudwatch").describe_alarms(AlarmNames=list(names.values()))["MetricAlarms"]}
+    assert set(alarms) == set(names.values())
+    thresholds = {"cpu": "cpu_percent", "memory": "memory_percent", "unhealthy_hosts": "unhealthy_hosts",
+                  "http_5xx": "http_5xx_per_5min"}
+    assert set(names) == set(thresholds)
+    for kind, key in thresholds.items():
+        alarm = alarms[names[kind]]
+        assert alarm["Threshold"] == tier["alarms"][key], kind
+        assert alarm["AlarmActions"] == [live.outputs["alarm_topic_arn"]], kind
+
+
+def test_second_plan_is_empty(live):
+    replan = live.stack.replan()
+    assert replan.empty, f"second plan is not empty ({replan.summary}): {replan.changes}"
+
+
+def test_the_inventory_finds_every_object_terraform_created(live):
+    """The leftover check is only worth something if it sees everything: before the destroy, it must."""
+    state = collections.Counter(resource_type(a) for a in live.stack.state_addresses())
+    state.pop("", None)
+    unmapped = {t for t in state if t not in inventory.TYPES}
+    assert not unmapped, f"types the inventory does not know: {unmapped}"
+    expected = {t: n for t, n in state.items() if inventory.TYPES[t]}
+    found = collections.Counter(f.type for f in live.stack.take_inventory().found)
+    assert dict(found) == expected
+
+
+def test_infra_verify_passes_then_catches_drift_and_infra_up_repairs_it(live, tier, monkeypatch, capsys):
+    """The CLI on the fixture's stack: both use the same work copy under INFRA_STATE_DIR."""
+    monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))
+    args = ["--env", live.env, "--aws-endpoint", live.stack.endpoint]
+    assert main(["verify", *args]) == 0, capsys.readouterr().out
+
+    logs = live.client("logs")
+    group = live.outputs["app_log_group_name"]
+    logs.put_retention_policy(logGroupName=group, retentionInDays=1)
+    capsys.readouterr()
+    assert main(["verify", *args]) == 1
+    out = capsys.readouterr()
+    assert "drift" in out.out and "FAIL" in out.out
+    assert "RPY-SIZ-009" in out.out, "the live policy names the rule"
+    assert "live checks failed" in out.err
+
+    assert main(["up", *args]) == 0, "applying again repairs the drift"
+    retention = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["retentionInDays"]
+    assert retention == tier["logs"]["retention_days"]
+    assert main(["verify", *args]) == 0
