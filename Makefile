@@ -57,13 +57,12 @@ test-localstack: setup $(LOCALSTACK_STAMP)
 gate: setup
 	$(BIN)/infra gate
 
-# The default suite: everything but the heavier apply suites, dev's full apply included. Two
-# workers (pytest-xdist): the apply waits on the provider's polling while the other worker tests;
-# tests of the shared applied stacks stay on one worker (xdist_group "live"). XDIST= runs serially.
-XDIST ?= -n 2 --dist loadgroup
+# The default suite: everything but the heavier apply suites, dev's full apply included. Serial on
+# purpose: pytest-xdist tears session fixtures down whenever a worker's queue runs dry, which
+# re-applied the shared dev stack three times in a 2-worker run.
 test: setup
 	$(BIN)/ruff check infra policy tests benchmarks
-	$(BIN)/pytest -m "not integration and not localstack" $(XDIST) $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not integration and not localstack" $(PYTEST_ARGS)
 
 # Every env applied, verified and destroyed, the remote-state lock, a failed apply cleaned up.
 test-integration: setup

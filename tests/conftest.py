@@ -22,6 +22,13 @@ from infra.toolchain import load_toolchain
 from infra.workspace import prepare
 
 
+def pytest_collection_modifyitems(config, items):
+    # A test that destroys a shared `live` stack runs after every test that uses it.
+    last = [item for item in items if item.get_closest_marker("destroys_live")]
+    if last:
+        items[:] = [item for item in items if not item.get_closest_marker("destroys_live")] + last
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--aws-endpoint",

@@ -1140,6 +1140,7 @@ resource "aws_s3_bucket_versioning" "state" {
 """
 
 
+@pytest.mark.integration  # ~25 s; the boto3 test above covers the patch in make test
 @pytest.mark.terraform
 def test_terraform_force_destroys_a_versioned_bucket_holding_delete_markers(
     aws: Aws, emulator: EmulatorInfo, toolchain: Toolchain, tmp_path: Path

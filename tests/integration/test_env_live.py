@@ -23,8 +23,7 @@ ENVS = [
 ]
 # `live` (tests/conftest.py) applies each env once for every module that asks for it, and destroys it
 # after the last of them, requiring the account to hold nothing tagged as the env's.
-# One xdist worker runs every test of the shared `live` stacks, so each env is applied once.
-pytestmark = [pytest.mark.apply, pytest.mark.terraform, pytest.mark.emulator, pytest.mark.xdist_group("live")]
+pytestmark = [pytest.mark.apply, pytest.mark.terraform, pytest.mark.emulator]
 
 
 def pytest_generate_tests(metafunc):
@@ -237,3 +236,13 @@ def test_infra_verify_passes_then_catches_drift_and_infra_up_repairs_it(live, ti
     retention = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["retentionInDays"]
     assert retention == tier["logs"]["retention_days"]
     assert main(["verify", *args]) == 0
+
+
+@pytest.mark.destroys_live
+def test_infra_down_destroys_it_and_leaves_nothing_behind(live, monkeypatch, capsys):
+    monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))
+    assert main(["down", "--env", live.env, "--aws-endpoint", live.stack.endpoint]) == 0
+    assert "nothing tagged" in capsys.readouterr().out
+    left = live.stack.take_inventory()
+    assert left.found == [] and left.unchecked == {}
+    assert live.stack.state_addresses() == []

@@ -128,6 +128,7 @@ def test_a_service_the_endpoint_does_not_serve_is_reported_not_crashed():
     assert "license plan" in found.unchecked["ecs"]
 
 
+@pytest.mark.integration
 @pytest.mark.terraform
 @pytest.mark.emulator
 def test_a_failed_destroy_keeps_the_state_and_infra_down_finishes_it(

@@ -53,7 +53,7 @@ class Dev:
     tf: Terraform
     subset_plan: dict
     full_plan: dict
-    scope: dict[str, str]
+    scope: dict[str, str | None]
     state: dict[str, dict] = field(default_factory=dict)
     rest_applied: bool = False
 
@@ -77,7 +77,7 @@ def dev(project, toolchain, lane_endpoint, tmp_path_factory, state_of, aws):
     tf = Terraform(toolchain, ws, Progress(quiet=True))
     tf.init()
     name = unquote(check_tfvars(project.root_dir(ENV))["project"])
-    live = Dev(ws, tf, subset_plan={}, full_plan=_plan(tf, ws), scope={"Project": name, "Environment": ENV})
+    live = Dev(ws, tf, subset_plan={}, full_plan=_plan(tf, ws), scope=inventory.stack_scope(name, ENV))
     live.subset_plan = _plan(tf, ws, TARGET_ARGS)
     try:
         yield live

@@ -32,8 +32,7 @@ from policy.model import Finding, Level, PolicyInputError, Source
 from policy.rules import ALL_RULES
 from policy.rules.security import DatabaseBackups
 
-# One xdist worker runs every test of the shared `live` stacks, so each env is applied once.
-pytestmark = [pytest.mark.apply, pytest.mark.terraform, pytest.mark.emulator, pytest.mark.xdist_group("live")]
+pytestmark = [pytest.mark.apply, pytest.mark.terraform, pytest.mark.emulator]
 
 
 def pytest_generate_tests(metafunc):
