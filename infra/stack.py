@@ -175,7 +175,14 @@ class Stack:
                 with self.progress.step(self.root, "lift deletion protection"):
                     self.tf.run("unprotect", ["apply", "-input=false", "-no-color", "-auto-approve", *extra, *targets])
             if addresses:
-                self.tf.destroy(extra)
+                try:
+                    self.tf.destroy(extra)
+                except StepFailed as first:
+                    # A destroy is idempotent, and a second one is what an operator would try: it
+                    # clears races such as moto answering InvalidPermission.NotFound for a rule that
+                    # a concurrent revoke of the same group already removed.
+                    self.progress.say(f"xx {self.root}: {first.reason}; destroying again")
+                    self.tf.destroy(extra)
         except StepFailed as exc:
             raise TeardownFailed(f"{exc}; state kept at {self.state_location}") from None
         finally:
