@@ -75,6 +75,9 @@ def first_error(output: str) -> str:
                 continue
             elif text:
                 detail.append(text)
+                # stdout follows stderr with no blank line between: the API's answer is a few lines.
+                if len(detail) == 6:
+                    break
             elif detail:
                 break
         parts = [summary, where, " ".join(detail)]
