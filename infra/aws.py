@@ -26,6 +26,17 @@ def emulator_boto3_session(region: str = DEFAULT_REGION) -> boto3.Session:
     )
 
 
+def client_options(service: str, endpoint: str | None) -> dict:
+    """boto3 client arguments for one service at an endpoint (None: AWS itself)."""
+    # Few retries: an emulator that lacks a call should fail in seconds, not minutes.
+    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=60)
+    if not endpoint:
+        return {"config": config}
+    if service == "s3":  # emulators serve buckets by path, not by virtual host
+        config = config.merge(Config(s3={"addressing_style": "path"}))
+    return {"config": config, "endpoint_url": endpoint}
+
+
 @dataclass
 class AwsSession:
     endpoint: str | None = None
@@ -44,13 +55,7 @@ class AwsSession:
         return self._session
 
     def client(self, service: str, **kwargs):
-        # Few retries: an emulator that lacks a call should fail in seconds, not minutes.
-        config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=60)
-        if self.endpoint:
-            kwargs.setdefault("endpoint_url", self.endpoint)
-            if service == "s3":
-                config = config.merge(Config(s3={"addressing_style": "path"}))
-        return self._session.client(service, config=config, **kwargs)
+        return self._session.client(service, **client_options(service, self.endpoint), **kwargs)
 
     def account_id(self) -> str:
         return self.client("sts").get_caller_identity()["Account"]

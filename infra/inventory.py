@@ -72,8 +72,9 @@ def in_scope(tags: dict[str, str], scope: dict[str, str | None]) -> bool:
     return all(tags.get(k) == v for k, v in scope.items())
 
 
-def _tagdict(items: Iterable[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
-    return {t[key]: t[value] for t in items or []}
+def tag_dict(items: Iterable[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    """AWS's tag lists ([{"Key": k, "Value": v}], or TagKey/TagValue, key/value) as one dict."""
+    return {str(t[key]): str(t[value]) for t in items or [] if key in t and value in t}
 
 
 def _ec2_filters(scope: dict[str, str | None]) -> list[dict]:
@@ -90,7 +91,7 @@ def _ec2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     # The tag filter narrows the search; the tags are checked again because not every emulator
     # honours the filter on every call (moto ignores it for NAT gateways).
     def tagged(item: dict) -> bool:
-        return in_scope(_tagdict(item.get("Tags")), scope)
+        return in_scope(tag_dict(item.get("Tags")), scope)
 
     for vpc in filter(tagged, ec2.describe_vpcs(Filters=flt)["Vpcs"]):
         yield Found("aws_vpc", vpc["VpcId"])
@@ -118,7 +119,7 @@ def _kms(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     scoped_keys: set[str] = set()
     for page in kms.get_paginator("list_keys").paginate():
         for key in page["Keys"]:
-            tags = _tagdict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+            tags = tag_dict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
             if not in_scope(tags, scope):
                 continue
             scoped_keys.add(key["KeyId"])
@@ -136,7 +137,7 @@ def _s3(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     s3 = aws.client("s3")
     for bucket in s3.list_buckets().get("Buckets", []):
         try:
-            tags = _tagdict(s3.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet"))
+            tags = tag_dict(s3.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet"))
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchTagSet", "NoSuchBucket"):
                 continue
@@ -149,15 +150,15 @@ def _iam(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     iam = aws.client("iam")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
-            if in_scope(_tagdict(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags")), scope):
+            if in_scope(tag_dict(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags")), scope):
                 yield Found("aws_iam_role", role["RoleName"])
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
         for policy in page["Policies"]:
-            if in_scope(_tagdict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags")), scope):
+            if in_scope(tag_dict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags")), scope):
                 yield Found("aws_iam_policy", policy["Arn"])
     for provider in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
         tags = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=provider["Arn"]).get("Tags")
-        if in_scope(_tagdict(tags), scope):
+        if in_scope(tag_dict(tags), scope):
             yield Found("aws_iam_openid_connect_provider", provider["Arn"])
 
 
@@ -166,7 +167,7 @@ def _secrets(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     # A secret scheduled for deletion is not listed: it is gone unless someone restores it.
     for page in sm.get_paginator("list_secrets").paginate():
         for secret in page["SecretList"]:
-            if in_scope(_tagdict(secret.get("Tags")), scope):
+            if in_scope(tag_dict(secret.get("Tags")), scope):
                 yield Found("aws_secretsmanager_secret", secret["Name"])
 
 
@@ -175,7 +176,7 @@ def _ssm(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     for page in ssm.get_paginator("describe_parameters").paginate():
         for param in page["Parameters"]:
             tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=param["Name"]).get("TagList")
-            if in_scope(_tagdict(tags), scope):
+            if in_scope(tag_dict(tags), scope):
                 yield Found("aws_ssm_parameter", param["Name"])
 
 
@@ -192,7 +193,7 @@ def _cloudwatch(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found
     cw = aws.client("cloudwatch")
     for page in cw.get_paginator("describe_alarms").paginate():
         for alarm in page["MetricAlarms"]:
-            if in_scope(_tagdict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags")), scope):
+            if in_scope(tag_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags")), scope):
                 yield Found("aws_cloudwatch_metric_alarm", alarm["AlarmName"])
 
 
@@ -200,7 +201,7 @@ def _sns(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     sns = aws.client("sns")
     for page in sns.get_paginator("list_topics").paginate():
         for topic in page["Topics"]:
-            if in_scope(_tagdict(sns.list_tags_for_resource(ResourceArn=topic["TopicArn"]).get("Tags")), scope):
+            if in_scope(tag_dict(sns.list_tags_for_resource(ResourceArn=topic["TopicArn"]).get("Tags")), scope):
                 yield Found("aws_sns_topic", topic["TopicArn"])
 
 
@@ -209,7 +210,7 @@ def _ecr(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     for page in ecr.get_paginator("describe_repositories").paginate():
         for repo in page["repositories"]:
             tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags")
-            if in_scope(_tagdict(tags), scope):
+            if in_scope(tag_dict(tags), scope):
                 yield Found("aws_ecr_repository", repo["repositoryName"])
 
 
@@ -220,7 +221,7 @@ def _ecs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     for cluster in clusters:
         if cluster.get("status") != "ACTIVE":
             continue
-        if in_scope(_tagdict(cluster.get("tags"), "key", "value"), scope):
+        if in_scope(tag_dict(cluster.get("tags"), "key", "value"), scope):
             yield Found("aws_ecs_cluster", cluster["clusterName"])
         arns = ecs.list_services(cluster=cluster["clusterArn"]).get("serviceArns", [])
         for start in range(0, len(arns), 10):
@@ -229,14 +230,14 @@ def _ecs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
                 "services"
             ]:
                 if service.get("status") != "INACTIVE" and in_scope(
-                    _tagdict(service.get("tags"), "key", "value"), scope
+                    tag_dict(service.get("tags"), "key", "value"), scope
                 ):
                     yield Found("aws_ecs_service", service["serviceName"])
     # Deregistered revisions stay INACTIVE for ever, on AWS too: only ACTIVE ones are leftovers.
     for page in ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
         for arn in page["taskDefinitionArns"]:
             described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-            if in_scope(_tagdict(described.get("tags"), "key", "value"), scope):
+            if in_scope(tag_dict(described.get("tags"), "key", "value"), scope):
                 yield Found("aws_ecs_task_definition", arn.rsplit("/", 1)[-1])
 
 
@@ -251,22 +252,22 @@ def _elbv2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     for start in range(0, len(arns), 20):
         chunk = [arn for _, arn in arns[start : start + 20]]
         for desc in elb.describe_tags(ResourceArns=chunk)["TagDescriptions"]:
-            if in_scope(_tagdict(desc.get("Tags")), scope):
+            if in_scope(tag_dict(desc.get("Tags")), scope):
                 yield Found(by_arn[desc["ResourceArn"]], desc["ResourceArn"].split(":", 5)[-1])
 
 
 def _rds(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     rds = aws.client("rds")
     for cluster in rds.describe_db_clusters().get("DBClusters", []):
-        if in_scope(_tagdict(cluster.get("TagList")), scope):
+        if in_scope(tag_dict(cluster.get("TagList")), scope):
             yield Found("aws_rds_cluster", cluster["DBClusterIdentifier"])
     for inst in rds.describe_db_instances().get("DBInstances", []):
-        if in_scope(_tagdict(inst.get("TagList")), scope):
+        if in_scope(tag_dict(inst.get("TagList")), scope):
             rtype = "aws_rds_cluster_instance" if inst.get("DBClusterIdentifier") else "aws_db_instance"
             yield Found(rtype, inst["DBInstanceIdentifier"])
 
     def tagged(arn: str) -> bool:
-        return in_scope(_tagdict(rds.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
+        return in_scope(tag_dict(rds.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
 
     for group in rds.describe_db_subnet_groups().get("DBSubnetGroups", []):
         if tagged(group["DBSubnetGroupArn"]):
@@ -284,7 +285,7 @@ def _elasticache(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Foun
     ec = aws.client("elasticache")
 
     def tagged(arn: str) -> bool:
-        return in_scope(_tagdict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
+        return in_scope(tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
 
     for group in ec.describe_replication_groups().get("ReplicationGroups", []):
         if group.get("Status") != "deleting" and tagged(group["ARN"]):
@@ -311,7 +312,7 @@ def _acm(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
     for page in acm.get_paginator("list_certificates").paginate():
         for cert in page["CertificateSummaryList"]:
             tags = acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags")
-            if in_scope(_tagdict(tags), scope):
+            if in_scope(tag_dict(tags), scope):
                 yield Found("aws_acm_certificate", cert["DomainName"])
 
 

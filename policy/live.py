@@ -57,13 +57,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from infra import inventory
-from infra.aws import DEFAULT_REGION
+from infra.aws import DEFAULT_REGION, client_options
 from infra.aws import emulator_boto3_session as emulator_session
 from policy import engine
 from policy.model import Finding, Level, PolicyInputError, Resource, Source, Unknown
@@ -284,10 +283,6 @@ def _one_line(text: Any, limit: int = 300) -> str:
     return " ".join(str(text).split())[:limit]
 
 
-def _tags(items: Iterable[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
-    return {str(t[key]): str(t[value]) for t in items or [] if key in t and value in t}
-
-
 def _policy_text(document: Any) -> str | None:
     """A policy document as the provider keeps it: a JSON string (boto3 may already have decoded it)."""
     if document is None:
@@ -322,12 +317,7 @@ class _Reader:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=60)
-            kwargs: dict[str, Any] = {"config": config}
-            if self.endpoint_url:
-                kwargs["endpoint_url"] = self.endpoint_url
-                if service == "s3":
-                    kwargs["config"] = config.merge(Config(s3={"addressing_style": "path"}))
+            kwargs: dict[str, Any] = client_options(service, self.endpoint_url)
             if not self.session.region_name:
                 kwargs["region_name"] = DEFAULT_REGION
             self._clients[service] = self.session.client(service, **kwargs)
@@ -393,7 +383,7 @@ def _ec2(r: _Reader) -> None:
     flt = [{"Name": f"tag:{k}", "Values": [v]} for k, v in r.scope.items() if v is not None]
     groups: dict[str, str] = {}
     for sg in r.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=flt):
-        tags = _tags(sg.get("Tags"))
+        tags = inventory.tag_dict(sg.get("Tags"))
         if not r.in_scope(tags):
             continue
         default = sg.get("GroupName") == "default"
@@ -421,10 +411,10 @@ def _ec2(r: _Reader) -> None:
                 "cidr_ipv4": rule.get("CidrIpv4"), "cidr_ipv6": rule.get("CidrIpv6"),
                 "prefix_list_id": rule.get("PrefixListId"),
                 "referenced_security_group_id": (rule.get("ReferencedGroupInfo") or {}).get("GroupId"),
-                "description": rule.get("Description"), "tags": _tags(rule.get("Tags")),
+                "description": rule.get("Description"), "tags": inventory.tag_dict(rule.get("Tags")),
             })
     for nat in r.pages("ec2", "describe_nat_gateways", "NatGateways", Filter=flt):
-        tags = _tags(nat.get("Tags"))
+        tags = inventory.tag_dict(nat.get("Tags"))
         if not r.in_scope(tags) or nat.get("State") in ("deleted", "deleting", "failed"):
             continue
         addresses = nat.get("NatGatewayAddresses") or [{}]
@@ -434,13 +424,13 @@ def _ec2(r: _Reader) -> None:
             "connectivity_type": nat.get("ConnectivityType", "public"), "tags": tags,
         })
     for eip in ec2.describe_addresses(Filters=flt).get("Addresses", []):
-        tags = _tags(eip.get("Tags"))
+        tags = inventory.tag_dict(eip.get("Tags"))
         if r.in_scope(tags):
             ident = eip.get("AllocationId") or eip.get("PublicIp", "?")
             r.add("aws_eip", ident, {"id": ident, "allocation_id": eip.get("AllocationId"),
                                      "public_ip": eip.get("PublicIp"), "domain": eip.get("Domain"), "tags": tags})
     for subnet in r.pages("ec2", "describe_subnets", "Subnets", Filters=flt):
-        tags = _tags(subnet.get("Tags"))
+        tags = inventory.tag_dict(subnet.get("Tags"))
         if r.in_scope(tags):
             r.add("aws_subnet", tags.get("Name", subnet["SubnetId"]), {
                 "id": subnet["SubnetId"], "vpc_id": subnet.get("VpcId"), "cidr_block": subnet.get("CidrBlock"),
@@ -476,7 +466,7 @@ def _elbv2(r: _Reader) -> None:
     tags: dict[str, dict[str, str]] = {}
     for chunk in _chunks(sorted(lbs), 20):
         for desc in elb.describe_tags(ResourceArns=chunk).get("TagDescriptions", []):
-            tags[desc["ResourceArn"]] = _tags(desc.get("Tags"))
+            tags[desc["ResourceArn"]] = inventory.tag_dict(desc.get("Tags"))
     for arn, lb in lbs.items():
         if not r.in_scope(tags.get(arn, {})):
             continue
@@ -525,7 +515,7 @@ def _elb(r: _Reader) -> None:
     for chunk in _chunks(sorted(lbs), 20):
         for desc in elb.describe_tags(LoadBalancerNames=chunk).get("TagDescriptions", []):
             lb = lbs[desc["LoadBalancerName"]]
-            tags = _tags(desc.get("Tags"))
+            tags = inventory.tag_dict(desc.get("Tags"))
             if r.in_scope(tags):
                 r.add("aws_elb", lb["LoadBalancerName"], {
                     "id": lb["LoadBalancerName"], "name": lb["LoadBalancerName"],
@@ -536,7 +526,7 @@ def _elb(r: _Reader) -> None:
 
 def _rds(r: _Reader) -> None:
     for cluster in r.pages("rds", "describe_db_clusters", "DBClusters"):
-        tags = _tags(cluster.get("TagList"))
+        tags = inventory.tag_dict(cluster.get("TagList"))
         if not r.in_scope(tags):
             continue
         secret = cluster.get("MasterUserSecret")
@@ -557,7 +547,7 @@ def _rds(r: _Reader) -> None:
             "tags": tags,
         })
     for inst in r.pages("rds", "describe_db_instances", "DBInstances"):
-        tags = _tags(inst.get("TagList"))
+        tags = inventory.tag_dict(inst.get("TagList"))
         if not r.in_scope(tags):
             continue
         common = {
@@ -589,7 +579,7 @@ def _elasticache(r: _Reader) -> None:
     ec = r.client("elasticache")
 
     def tags_of(arn: str | None) -> dict[str, str]:
-        return _tags(ec.list_tags_for_resource(ResourceName=arn).get("TagList")) if arn else {}
+        return inventory.tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")) if arn else {}
 
     for group in r.pages("elasticache", "describe_replication_groups", "ReplicationGroups"):
         if group.get("Status") == "deleting":
@@ -644,7 +634,7 @@ def _ecs(r: _Reader) -> None:
     for _family, (_revision, arn) in sorted(latest.items()):
         # By ARN: describing a family name gives moto's newest revision even when it is INACTIVE.
         described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-        task, tags = described["taskDefinition"], _tags(described.get("tags"), "key", "value")
+        task, tags = described["taskDefinition"], inventory.tag_dict(described.get("tags"), "key", "value")
         if tags and not r.in_scope(tags):
             continue  # a revision tagged as another env's (or another root's)
         platform = task.get("runtimePlatform")
@@ -662,13 +652,14 @@ def _ecs(r: _Reader) -> None:
     clusters = list(r.pages("ecs", "list_clusters", "clusterArns"))
     for chunk in _chunks(clusters, 100):
         for cluster in ecs.describe_clusters(clusters=chunk, include=["TAGS"]).get("clusters", []):
-            if cluster.get("status") != "ACTIVE" or not r.in_scope(_tags(cluster.get("tags"), "key", "value")):
+            tags = inventory.tag_dict(cluster.get("tags"), "key", "value")
+            if cluster.get("status") != "ACTIVE" or not r.in_scope(tags):
                 continue
             arns = list(r.pages("ecs", "list_services", "serviceArns", cluster=cluster["clusterArn"]))
             for names in _chunks(arns, 10):
                 for svc in ecs.describe_services(cluster=cluster["clusterArn"], services=names,
                                                  include=["TAGS"]).get("services", []):
-                    tags = _tags(svc.get("tags"), "key", "value")
+                    tags = inventory.tag_dict(svc.get("tags"), "key", "value")
                     if svc.get("status") == "INACTIVE" or not r.in_scope(tags):
                         continue
                     network = (svc.get("networkConfiguration") or {}).get("awsvpcConfiguration")
@@ -724,7 +715,7 @@ def _logs(r: _Reader) -> None:
 def _cloudwatch(r: _Reader) -> None:
     cw = r.client("cloudwatch")
     for alarm in r.pages("cloudwatch", "describe_alarms", "MetricAlarms"):
-        tags = _tags(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
+        tags = inventory.tag_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
         if not r.in_scope(tags):
             continue
         r.add("aws_cloudwatch_metric_alarm", alarm["AlarmName"], {
@@ -752,7 +743,7 @@ def _s3(r: _Reader) -> None:
     for bucket in s3.list_buckets().get("Buckets", []):
         name = bucket["Name"]
         tagging = optional(s3.get_bucket_tagging, ("NoSuchTagSet", "NoSuchBucket"), Bucket=name)
-        tags = _tags((tagging or {}).get("TagSet"))
+        tags = inventory.tag_dict((tagging or {}).get("TagSet"))
         if not r.in_scope(tags):
             continue
         r.add("aws_s3_bucket", name, {"id": name, "bucket": name, "arn": f"arn:aws:s3:::{name}", "tags": tags})
@@ -787,7 +778,7 @@ def _s3(r: _Reader) -> None:
 def _ecr(r: _Reader) -> None:
     ecr = r.client("ecr")
     for repo in r.pages("ecr", "describe_repositories", "repositories"):
-        tags = _tags(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
+        tags = inventory.tag_dict(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
         if not r.in_scope(tags):
             continue
         scanning = repo.get("imageScanningConfiguration")
@@ -808,7 +799,7 @@ def _iam(r: _Reader) -> None:
         name = role["RoleName"]
         if str(role.get("Path", "")).startswith("/aws-service-role/"):
             continue  # service-linked: AWS's, not the env's
-        tags = _tags(iam.list_role_tags(RoleName=name).get("Tags"))
+        tags = inventory.tag_dict(iam.list_role_tags(RoleName=name).get("Tags"))
         if not r.in_scope(tags):
             continue
         r.add("aws_iam_role", name, {
@@ -824,7 +815,7 @@ def _iam(r: _Reader) -> None:
             r.add("aws_iam_role_policy_attachment", f"{name}/{attached['PolicyName']}", {
                 "id": f"{name}-{attached['PolicyArn']}", "role": name, "policy_arn": attached["PolicyArn"]})
     for policy in r.pages("iam", "list_policies", "Policies", Scope="Local"):
-        tags = _tags(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags"))
+        tags = inventory.tag_dict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags"))
         if not r.in_scope(tags):
             continue
         version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
@@ -835,7 +826,7 @@ def _iam(r: _Reader) -> None:
         })
     for user in r.pages("iam", "list_users", "Users"):
         name = user["UserName"]
-        if not r.in_scope(_tags(iam.list_user_tags(UserName=name).get("Tags"))):
+        if not r.in_scope(inventory.tag_dict(iam.list_user_tags(UserName=name).get("Tags"))):
             continue
         for policy_name in r.pages("iam", "list_user_policies", "PolicyNames", UserName=name):
             doc = iam.get_user_policy(UserName=name, PolicyName=policy_name).get("PolicyDocument")
@@ -852,7 +843,7 @@ def _iam(r: _Reader) -> None:
     for provider in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
         arn = provider["Arn"]
         described = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-        tags = _tags(described.get("Tags"))
+        tags = inventory.tag_dict(described.get("Tags"))
         if r.in_scope(tags):
             r.add("aws_iam_openid_connect_provider", arn.rsplit("/", 1)[-1], {
                 "id": arn, "arn": arn, "url": described.get("Url"), "client_id_list": described.get("ClientIDList"),
@@ -865,7 +856,7 @@ def _secrets(r: _Reader) -> None:
     # Secrets scheduled for deletion are not listed; the one RDS keeps a master password in is not tagged
     # as the env's (it belongs to the cluster, and is checked with it).
     for secret in r.pages("secretsmanager", "list_secrets", "SecretList"):
-        tags = _tags(secret.get("Tags"))
+        tags = inventory.tag_dict(secret.get("Tags"))
         if not r.in_scope(tags):
             continue
         described = sm.describe_secret(SecretId=secret["ARN"])
@@ -885,7 +876,7 @@ def _kms(r: _Reader) -> None:
         meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if meta.get("KeyManager") == "AWS" or meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
             continue
-        tags = _tags(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+        tags = inventory.tag_dict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
         if not r.in_scope(tags):
             continue
         ours[meta["KeyId"]] = meta["Arn"]
@@ -913,7 +904,7 @@ def _sns(r: _Reader) -> None:
     sns = r.client("sns")
     for topic in r.pages("sns", "list_topics", "Topics"):
         arn = topic["TopicArn"]
-        tags = _tags(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
+        tags = inventory.tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
         if r.in_scope(tags):
             r.add("aws_sns_topic", arn.rsplit(":", 1)[-1], {"id": arn, "arn": arn, "name": arn.rsplit(":", 1)[-1],
                                                              "tags": tags})
