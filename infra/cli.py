@@ -428,7 +428,14 @@ def toolchain_env(ctx: Context) -> None:
         click.echo(f"export TF_CLI_CONFIG_FILE={tc.cli_config}")
 
 
+# The delivery subcommands (promote, deploy, migrate, health, rollback, summary, flags) register
+# themselves on `cli`; they live in infra/delivery with the code they drive.
+from infra.delivery import commands as _delivery_commands  # noqa: E402,F401
+
+
 def main(argv: list[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
     try:
         cli.main(args=argv, prog_name="infra", standalone_mode=False)
     except click.exceptions.Abort:
@@ -442,8 +449,23 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except NoCredentialsError:
+        click.echo("infra: no AWS credentials (configure them, or pass --aws-endpoint for an emulator)", err=True)
+        return 2
+    except ClientError as exc:
+        # AWS refused a call: its code and message are the reason, in one line.
+        error = exc.response.get("Error", {})
+        click.echo(f"infra: AWS {exc.operation_name}: {error.get('Code')}: {error.get('Message')}", err=True)
+        return 1
+    except BotoCoreError as exc:
+        click.echo(f"infra: AWS: {exc}", err=True)
+        return 2
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's `main`, not this __main__ copy's: the delivery commands register on
+    # `infra.cli.cli`, which `python -m infra.cli` would otherwise load a second time.
+    from infra.cli import main as imported_main
+
+    sys.exit(imported_main())

@@ -35,8 +35,10 @@ from infra.workspace import TEARDOWN_OVERRIDE_NAME, Workspace, enable_teardown, 
 # and `down` and the test harness share it, so the CLI can verify what a test fixture applied.
 STACK_LABEL = "stack"
 # Resource types whose deletion is guarded by an argument the teardown lifts first (deletion
-# protection, force_destroy, a secret's recovery window).
-PROTECTED_TYPES = ("aws_rds_cluster", "aws_db_instance", "aws_lb", "aws_s3_bucket", "aws_secretsmanager_secret")
+# protection, force_destroy, a secret's recovery window, a registry's force_delete).
+PROTECTED_TYPES = (
+    "aws_rds_cluster", "aws_db_instance", "aws_lb", "aws_s3_bucket", "aws_secretsmanager_secret", "aws_ecr_repository",
+)
 # Bootstrap's guard is a variable, not tiers.yaml: its state bucket refuses deletion while it
 # holds state versions unless force_destroy is set.
 BOOTSTRAP_TEARDOWN_VARS = ("-var", "force_destroy=true")
@@ -66,6 +68,12 @@ def scope_tags(project: Project, root: str) -> dict[str, str | None]:
     if not name:
         raise InfraError(f"{project.root_dir(root)}: no `project` value, so the stack's tags are unknown")
     return inventory.stack_scope(name, root, bootstrap=root == BOOTSTRAP)
+
+
+def merge_platform(outputs: dict) -> dict:
+    """{name: value} of a root's outputs, with an env root's `platform` object merged in at the top."""
+    platform = outputs.get("platform")
+    return {**outputs, **platform} if isinstance(platform, dict) else outputs
 
 
 def _variable_default(root: Path, variable: str):
@@ -124,9 +132,7 @@ class Stack:
     def outputs(self) -> dict:
         """The root's outputs; an env root's `platform` output is flattened into the result."""
         self.init()
-        outputs = self.tf.outputs()
-        platform = outputs.get("platform")
-        return {**outputs, **platform} if isinstance(platform, dict) else outputs
+        return merge_platform(self.tf.outputs())
 
     def replan(self) -> Replan:
         """terraform plan -detailed-exitcode after an apply (0: no changes, 2: changes)."""
@@ -175,6 +181,7 @@ class Stack:
                 with self.progress.step(self.root, "lift deletion protection"):
                     self.tf.run("unprotect", ["apply", "-input=false", "-no-color", "-auto-approve", *extra, *targets])
             if addresses:
+                self._retire_deploy_revisions()
                 try:
                     self.tf.destroy(extra)
                 except StepFailed as first:
@@ -195,6 +202,17 @@ class Stack:
                 f"{self.root}: destroy left resources behind:\n{names}\nstate kept at {self.state_location}"
             )
         return left
+
+
+    def _retire_deploy_revisions(self) -> None:
+        """Deregister the task-definition revisions `infra deploy` registered; Terraform knows only its own."""
+        from infra.delivery.ecs import retire_deploy_revisions
+
+        family = self.outputs().get("task_definition_family") if self.root != BOOTSTRAP else None
+        if family:
+            retired = retire_deploy_revisions(self.aws, family, self.scope)
+            if retired:
+                self.progress.say(f"   {self.root}: deregistered {len(retired)} revision(s) made by deploys")
 
 
 def resource_type(address: str) -> str:

@@ -98,6 +98,7 @@ locals {
     database      = merge(local.tiers.tiers[var.environment].database, { deletion_protection = false })
     load_balancer = merge(local.tiers.tiers[var.environment].load_balancer, { deletion_protection = false })
     security      = merge(local.tiers.tiers[var.environment].security, { secret_recovery_window_days = 0 })
+    teardown      = { ecr_force_delete = true } # the registry may hold images `infra promote` copied in
   })
 }
 """

@@ -21,8 +21,14 @@ from infra.terraform import Progress, Terraform
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
 
+# A test that uses any of these applies a whole env: it belongs to the `apply` lane (see the Makefile).
+APPLYING_FIXTURES = {"live", "live_stacks", "terraform_env"}
+
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if APPLYING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.apply)
     # A test that destroys a shared `live` stack runs after every test that uses it.
     last = [item for item in items if item.get_closest_marker("destroys_live")]
     if last:

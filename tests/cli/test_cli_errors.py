@@ -2,37 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-from infra.project import REPO_ROOT
-
-
-def infra(*args: str, env: dict | None = None, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300
-    )
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str, code: int = 2) -> None:
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.startswith("infra:")]
-    assert len(lines) == 1, proc.stderr
-    for needle in needles:
-        assert needle in lines[0]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from cli_run import assert_one_line_error, closed_port, infra  # tests/cli_run.py
 
 
 def test_unknown_env_names_the_valid_ones():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_cli_errors import assert_one_line_error, infra  # same folder: on sys.path in prepend mode
+from cli_run import assert_one_line_error, infra  # tests/cli_run.py
 
 pytestmark = pytest.mark.terraform
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_cli_errors import assert_one_line_error, closed_port, infra  # same folder: on sys.path in prepend mode
+from cli_run import assert_one_line_error, closed_port, infra  # tests/cli_run.py
 
 from infra.project import REPO_ROOT
 

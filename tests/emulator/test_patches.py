@@ -661,6 +661,36 @@ def test_environments_do_not_exist_without_patch(without_patch: Callable[[str], 
         appconfig.list_deployment_strategies()
 
 
+_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+def test_configuration_profile_keeps_its_kms_key(aws: Aws) -> None:
+    appconfig = aws("appconfig")
+    app = appconfig.create_application(Name="kms-ok")["Id"]
+    created = appconfig.create_configuration_profile(
+        ApplicationId=app, Name="flags", LocationUri="hosted", Type="AWS.Freeform", KmsKeyIdentifier=_KEY
+    )
+    got = appconfig.get_configuration_profile(ApplicationId=app, ConfigurationProfileId=created["Id"])
+    assert created["KmsKeyIdentifier"] == got["KmsKeyIdentifier"] == got["KmsKeyArn"] == _KEY
+    other = _KEY.replace("1111", "9999")
+    appconfig.update_configuration_profile(
+        ApplicationId=app, ConfigurationProfileId=created["Id"], KmsKeyIdentifier=other
+    )
+    got = appconfig.get_configuration_profile(ApplicationId=app, ConfigurationProfileId=created["Id"])
+    assert got["KmsKeyIdentifier"] == other
+
+
+@shows_gap_of("appconfig_profile_kms_key")
+def test_configuration_profile_drops_its_kms_key_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    appconfig = without_patch("appconfig_profile_kms_key")("appconfig")
+    app = appconfig.create_application(Name="kms-gap")["Id"]
+    created = appconfig.create_configuration_profile(
+        ApplicationId=app, Name="flags", LocationUri="hosted", Type="AWS.Freeform", KmsKeyIdentifier=_KEY
+    )
+    got = appconfig.get_configuration_profile(ApplicationId=app, ConfigurationProfileId=created["Id"])
+    assert "KmsKeyIdentifier" not in got
+
+
 def test_hosted_version_without_description_has_none(aws: Aws) -> None:
     appconfig = aws("appconfig")
     app, profile = _flags_profile(appconfig, "desc-ok")

@@ -85,3 +85,18 @@ def test_kms_key_rotation_and_region_scope(plan):
     for key in keys:
         assert key["enable_key_rotation"] is True
     assert any(k["multi_region"] is plan.tier["security"]["kms_multi_region"] for k in keys)
+
+
+def test_feature_flags_profile_is_validated_encrypted_and_deployed_with_the_tiers_strategy(plan, project):
+    import json
+
+    from infra.delivery.flags import schema_path
+
+    profile = plan.one("aws_appconfig_configuration_profile")
+    assert profile["location_uri"] == "hosted" and profile["type"] == "AWS.Freeform"
+    (validator,) = profile["validator"]
+    # The very file `infra flags` validates with, so the two can never disagree.
+    assert json.loads(validator["content"]) == json.loads(schema_path(project.terraform_dir).read_text())
+    assert plan.one("aws_appconfig_environment")["name"] == plan.env
+    strategy = plan.data["output_changes"]["platform"]["after"]["flags_deployment_strategy_id"]
+    assert strategy == plan.tier["feature_flags"]["deployment_strategy"]

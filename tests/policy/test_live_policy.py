@@ -232,7 +232,10 @@ def test_a_new_task_definition_revision_with_the_wrong_size(dev, tiers):
     """CI registers revisions outside Terraform: the latest ACTIVE revision of the family is what is checked."""
     ecs = dev.client("ecs")
     family = dev.outputs["task_definition_family"]
-    current = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    # The revision the service runs (by family name, moto answers its newest revision, even an INACTIVE one).
+    running = ecs.describe_services(cluster=dev.outputs["ecs_cluster_name"],
+                                   services=[dev.outputs["ecs_service_name"]])["services"][0]["taskDefinition"]
+    current = ecs.describe_task_definition(taskDefinition=running)["taskDefinition"]
     same = {k: current[k] for k in ("family", "containerDefinitions", "taskRoleArn", "executionRoleArn",
                                     "networkMode", "volumes", "requiresCompatibilities", "runtimePlatform")}
     registered: list[str] = []
@@ -243,7 +246,7 @@ def test_a_new_task_definition_revision_with_the_wrong_size(dev, tiers):
 
     with changed(register, lambda: ecs.deregister_task_definition(taskDefinition=registered[0])):
         found = evaluate(dev, tiers)
-        revision = f"aws_ecs_task_definition.{family}:{current['revision'] + 1}"
+        revision = f"aws_ecs_task_definition.{registered[0].rsplit('/', 1)[1]}"
         assert {f.resource for f in failures(found, "RPY-SIZ-006")} == {revision}  # 256 CPU allows up to 2048 MiB
         assert {(f.resource, f.actual) for f in failures(found, "RPY-SIZ-007")} == {(revision, "256"),
                                                                                     (revision, "4096")}

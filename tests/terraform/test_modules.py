@@ -59,7 +59,10 @@ def test_module_contract(toolchain, tree, module):
     assert " 0 failed" in proc.stdout and "Success!" in proc.stdout, proc.stdout
 
 
-ROOTS = ["bootstrap", "envs/dev", "envs/staging", "envs/prod", *[f"modules/{m}" for m in MODULES]]
+# `terraform test` validates a module before its runs, so only the roots and the untested
+# composition need a validate of their own.
+UNTESTED = sorted(set(MODULES) - set(TESTED))
+ROOTS = ["bootstrap", "envs/dev", "envs/staging", "envs/prod", *(f"modules/{m}" for m in UNTESTED)]
 
 
 @pytest.mark.parametrize("root", ROOTS)

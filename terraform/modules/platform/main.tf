@@ -33,7 +33,10 @@ module "registry" {
 
   repository_name = var.ecr_repository_name
   kms_key_arn     = module.security.kms_key_arn
-  tags            = var.tags
+  # Off in every tier; only infra's teardown override (never committed) sets it, so that a
+  # throw-away stack holding deployed images can be destroyed.
+  force_delete = try(local.tier.teardown.ecr_force_delete, false)
+  tags         = var.tags
 }
 
 module "load_balancer" {
@@ -106,6 +109,16 @@ module "observability" {
   http_5xx_per_5min       = local.tier.alarms.http_5xx_per_5min
   alarm_email             = var.alarm_email
   tags                    = var.tags
+}
+
+module "feature_flags" {
+  source = "../feature_flags"
+
+  name                   = local.name
+  environment            = var.environment
+  kms_key_arn            = module.security.kms_key_arn
+  deployment_strategy_id = local.tier.feature_flags.deployment_strategy
+  tags                   = var.tags
 }
 
 module "service" {

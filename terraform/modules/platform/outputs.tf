@@ -51,6 +51,11 @@ output "task_definition_family" {
   value       = module.service.task_definition_family
 }
 
+output "container_name" {
+  description = "Application container in the task definition (the one `infra deploy` changes the image of)."
+  value       = module.service.container_name
+}
+
 output "alb_dns_name" {
   description = "DNS name of the load balancer; the default health-check target."
   value       = module.load_balancer.alb_dns_name
@@ -81,6 +86,16 @@ output "db_endpoint" {
   value       = module.database.endpoint
 }
 
+output "db_port" {
+  description = "Aurora port."
+  value       = module.database.port
+}
+
+output "db_name" {
+  description = "Name of the application database (what `infra migrate` migrates)."
+  value       = module.database.database_name
+}
+
 output "db_master_user_secret_arn" {
   description = "ARN of the AWS-managed Secrets Manager secret holding the database master credentials."
   value       = module.database.master_user_secret_arn
@@ -104,4 +119,24 @@ output "alarm_topic_arn" {
 output "alarm_names" {
   description = "CloudWatch alarm names by kind (cpu, memory, unhealthy_hosts, http_5xx)."
   value       = module.observability.alarm_names
+}
+
+output "flags_application_id" {
+  description = "AppConfig application that holds the feature flags (read by `infra flags`)."
+  value       = module.feature_flags.application_id
+}
+
+output "flags_environment_id" {
+  description = "AppConfig environment flag deployments target."
+  value       = module.feature_flags.environment_id
+}
+
+output "flags_profile_id" {
+  description = "AppConfig configuration profile that holds the flag document."
+  value       = module.feature_flags.configuration_profile_id
+}
+
+output "flags_deployment_strategy_id" {
+  description = "AppConfig deployment strategy of flag changes (from tiers.yaml)."
+  value       = module.feature_flags.deployment_strategy_id
 }

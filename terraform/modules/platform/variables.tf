@@ -19,14 +19,14 @@ variable "environment" {
 }
 
 variable "tier" {
-  description = "This environment's entry of terraform/tiers.yaml (network, database, cache, service, load_balancer, logs, security, alarms). The infra CLI checks the file against its JSON schema."
+  description = "This environment's entry of terraform/tiers.yaml (network, database, cache, service, load_balancer, logs, security, feature_flags, alarms). The infra CLI checks the file against its JSON schema."
   type        = any
 
   validation {
     condition = alltrue([
-      for key in ["network", "database", "cache", "service", "load_balancer", "logs", "security", "alarms"] : can(var.tier[key])
+      for key in ["network", "database", "cache", "service", "load_balancer", "logs", "security", "feature_flags", "alarms"] : can(var.tier[key])
     ])
-    error_message = "tier must have the sections network, database, cache, service, load_balancer, logs, security and alarms."
+    error_message = "tier must have the sections network, database, cache, service, load_balancer, logs, security, feature_flags and alarms."
   }
 }
 

@@ -1,0 +1,433 @@
+"""The delivery subcommands of `infra` (promote, deploy, migrate, health, rollback, summary, flags).
+
+Each reads the env's names and endpoints from its Terraform outputs (see target.py), appends what
+it did to the deployment record (record.py), and ends with one line: what happened, or why not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import click
+
+from infra.cli import ENDPOINT_HELP, Context, _open_stack, cli, pass_ctx
+from infra.delivery import ecs
+from infra.delivery import flags as flags_mod
+from infra.delivery import health as health_mod
+from infra.delivery import migrate as migrate_mod
+from infra.delivery import promote as promote_mod
+from infra.delivery.record import RECORD_ENV, Record
+from infra.delivery.summary import render
+from infra.delivery.target import Target, check_env, read_outputs_file
+from infra.endpoints import ENDPOINT_ENV, check_reachable
+from infra.errors import CheckFailed, InfraError
+
+OUTPUTS_HELP = (
+    "`terraform output -json` of the env's root ('-': stdin); without it, the env `infra up` applied in this checkout"
+)
+ENV_HELP = "dev, staging or prod."
+
+
+def open_target(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None) -> Target:
+    from infra.aws import AwsSession
+
+    ctx.project.check_env(env)
+    if outputs:
+        values, source = read_outputs_file(outputs)
+        check_env(values, env, source)
+        endpoint = (aws_endpoint or os.environ.get(ENDPOINT_ENV) or "").rstrip("/") or None
+        if endpoint:
+            check_reachable(endpoint)
+        return Target(env, values, AwsSession(endpoint), source)
+    stack = _open_stack(ctx, env, aws_endpoint)
+    if not stack.state_addresses():
+        raise InfraError(
+            f"{env} is not up on {stack.endpoint} (no state at {stack.workspace.state_file}); "
+            "apply it with `infra up`, or pass --outputs"
+        )
+    values = stack.outputs()
+    check_env(values, env, f"the state at {stack.workspace.state_file}")
+    return Target(env, values, stack.aws, f"the state at {stack.workspace.state_file}")
+
+
+def open_record(ctx: Context, env: str, path: str | None) -> Record:
+    path = path or os.environ.get(RECORD_ENV) or str(ctx.project.state_dir / "deployments" / f"{env}.json")
+    return Record.open(Path(path), env)
+
+
+def source_options(func):
+    """Where the env's outputs and its AWS come from."""
+    func = click.option("--aws-endpoint", help=ENDPOINT_HELP + "; with --outputs and no endpoint, AWS itself")(func)
+    return click.option("--outputs", "outputs", metavar="FILE", help=OUTPUTS_HELP)(func)
+
+
+def target_options(func):
+    func = click.option(
+        "--record",
+        "record_path",
+        metavar="PATH",
+        help=f"Deployment record to append to (env: {RECORD_ENV}; default .infra/deployments/ENV.json).",
+    )(func)
+    return source_options(func)
+
+
+def say(ctx: Context):
+    return ctx.progress.say
+
+
+def _recorded(record: Record, step: str, started: float, work, **detail):
+    """Run `work()`, recording the step as failed (with the error) when it raises."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return work()
+    except (InfraError, CheckFailed, ClientError, BotoCoreError) as exc:
+        record.add(step, False, started, error=str(exc), **detail)
+        raise
+
+
+def run_step(ctx: Context, env: str, step: str, sources: tuple, record_path: str | None, work, **detail):
+    """Open the env (sources: --outputs, --aws-endpoint) and its record, and run `work(target)`.
+
+    A failure is recorded with its error before it propagates. Returns (result, record, started).
+    """
+    started = time.monotonic()
+    target = open_target(ctx, env, *sources)
+    record = open_record(ctx, env, record_path)
+    return _recorded(record, step, started, lambda: work(target), **detail), record, started
+
+
+@cli.command()
+@click.option("--from", "source_env", required=True, help="Env whose registry holds the image.")
+@click.option("--to", "target_env", required=True, help="Env to copy it to.")
+@click.option("--digest", required=True, help="sha256:<64 hex> of the image (as built once, in CI).")
+@click.option("--from-outputs", metavar="FILE", help="`terraform output -json` of the source env.")
+@click.option("--from-aws-endpoint", metavar="URL", help="Endpoint of the source env, when not --aws-endpoint's.")
+@target_options
+@pass_ctx
+def promote(
+    ctx: Context,
+    source_env: str,
+    target_env: str,
+    digest: str,
+    from_outputs: str | None,
+    from_aws_endpoint: str | None,
+    outputs: str | None,
+    aws_endpoint: str | None,
+    record_path: str | None,
+) -> None:
+    """Copy an image by digest from one env's ECR repository to another's; nothing is rebuilt."""
+    promote_mod.check_digest(digest)
+    if source_env == target_env:
+        raise InfraError(f"--from and --to are both {source_env}; promotion copies between two envs")
+    started = time.monotonic()
+    source = open_target(ctx, source_env, from_outputs, from_aws_endpoint or aws_endpoint)
+    target = open_target(ctx, target_env, outputs, aws_endpoint)
+    record = open_record(ctx, target_env, record_path)
+    done = _recorded(
+        record,
+        "promote",
+        started,
+        lambda: promote_mod.promote(source, target, digest),
+        **{"from": source_env, "digest": digest},
+    )
+    record.add(
+        "promote",
+        True,
+        started,
+        **{"from": source_env, "digest": digest, "image": done.image, "copied": done.copied, "tags": done.tags},
+    )
+    verb = "copied to" if done.copied else "already in"
+    click.echo(f"{digest} {verb} {target_env} ({done.target}); deploy it with --image {done.image}")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help=ENV_HELP)
+@click.option("--image", required=True, help="<repository URL>@sha256:<digest> in this env's repository.")
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the service to be stable.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between stability checks.")
+@target_options
+@pass_ctx
+def deploy(
+    ctx: Context,
+    env: str,
+    image: str,
+    timeout: float,
+    poll: float,
+    outputs: str | None,
+    aws_endpoint: str | None,
+    record_path: str | None,
+) -> None:
+    """Register a task-definition revision with the new image and move the service to it."""
+    ecs.parse_image(image)
+    moved, record, started = run_step(
+        ctx,
+        env,
+        "deploy",
+        (outputs, aws_endpoint),
+        record_path,
+        lambda target: ecs.deploy(target, image, timeout=timeout, poll=poll, say=say(ctx)),
+        image=image,
+    )
+    record.add(
+        "deploy",
+        True,
+        started,
+        image=image,
+        **{"from": ecs.revision_name(moved.previous), "to": ecs.revision_name(moved.current)},
+    )
+    if moved.changed:
+        click.echo(
+            f"{env}: {moved.service} moved from {ecs.revision_name(moved.previous)} to "
+            f"{ecs.revision_name(moved.current)} and is stable"
+        )
+    else:
+        click.echo(f"{env}: {moved.service} already runs {image} on {ecs.revision_name(moved.current)}; stable")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help=ENV_HELP)
+@click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the service to be stable.")
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between stability checks.")
+@target_options
+@pass_ctx
+def rollback(
+    ctx: Context,
+    env: str,
+    timeout: float,
+    poll: float,
+    outputs: str | None,
+    aws_endpoint: str | None,
+    record_path: str | None,
+) -> None:
+    """Return the service to the revision the last deploy replaced. Never touches infrastructure."""
+    moved, record, started = run_step(
+        ctx,
+        env,
+        "rollback",
+        (outputs, aws_endpoint),
+        record_path,
+        lambda target: ecs.rollback(target, timeout=timeout, poll=poll, say=say(ctx)),
+    )
+    if moved is None:
+        detail = "nothing to roll back to: the current revision was not made by `infra deploy`"
+        record.add("rollback", True, started, detail=detail)
+        click.echo(f"{env}: {detail}")
+        return
+    record.add(
+        "rollback",
+        True,
+        started,
+        image=moved.image,
+        **{"from": ecs.revision_name(moved.previous), "to": ecs.revision_name(moved.current)},
+    )
+    click.echo(
+        f"{env}: rolled {moved.service} back from {ecs.revision_name(moved.previous)} to "
+        f"{ecs.revision_name(moved.current)} ({moved.image}); stable"
+    )
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help=ENV_HELP)
+@click.option(
+    "--migrations",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=Path("migrations"),
+    show_default=True,
+    help="Folder of <version>_<name>.sql files.",
+)
+@click.option(
+    "--database-url",
+    envvar="INFRA_DATABASE_URL",
+    help="postgresql:// URL (env: INFRA_DATABASE_URL); default: the env's master secret and endpoint.",
+)
+@click.option("--dry-run", is_flag=True, help="List what would run; change nothing.")
+@target_options
+@pass_ctx
+def migrate(
+    ctx: Context,
+    env: str,
+    folder: Path,
+    database_url: str | None,
+    dry_run: bool,
+    outputs: str | None,
+    aws_endpoint: str | None,
+    record_path: str | None,
+) -> None:
+    """Apply pending SQL migrations, each once, in order, under an advisory lock (before the deploy)."""
+    ctx.project.check_env(env)
+    started = time.monotonic()
+    migrate_mod.discover(folder)  # a bad folder fails before any connection
+    if not database_url:
+        target = open_target(ctx, env, outputs, aws_endpoint)
+        secret = target.aws.client("secretsmanager").get_secret_value(SecretId=target.out("db_master_user_secret_arn"))
+        try:
+            values = json.loads(secret["SecretString"])
+        except (KeyError, json.JSONDecodeError):
+            raise InfraError("the database secret is not a JSON document of username and password") from None
+        database_url = migrate_mod.database_url(
+            values, target.out("db_endpoint"), target.out("db_port"), target.out("db_name")
+        )
+    record = None if dry_run else open_record(ctx, env, record_path)
+
+    def run():
+        return migrate_mod.migrate(database_url, folder, dry_run=dry_run, say=say(ctx))
+
+    result = run() if record is None else _recorded(record, "migrate", started, run)
+    if dry_run:
+        names = "".join(f"\n  {m.path.name}" for m in result.pending)
+        click.echo(f"{env}: {len(result.pending)} migration(s) would run ({result.already} already applied){names}")
+        return
+    record.add("migrate", True, started, applied=[m.path.name for m in result.applied], already=result.already)
+    click.echo(f"{env}: applied {len(result.applied)} migration(s); {result.already} were already applied")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help=ENV_HELP)
+@click.option("--url", help="Health URL to poll (default: service_url + health_check_path from the outputs).")
+@click.option("--deadline", default=300.0, show_default=True, help="Overall seconds before giving up.")
+@click.option("--backoff", default=1.0, show_default=True, help="First wait between attempts; doubles up to 10s.")
+@target_options
+@pass_ctx
+def health(
+    ctx: Context,
+    env: str,
+    url: str | None,
+    deadline: float,
+    backoff: float,
+    outputs: str | None,
+    aws_endpoint: str | None,
+    record_path: str | None,
+) -> None:
+    """Poll the service's health endpoint, and check ECS's running count and the target group."""
+    if deadline <= 0 or backoff <= 0:
+        raise InfraError("--deadline and --backoff must be positive")
+    result, record, started = run_step(
+        ctx,
+        env,
+        "health",
+        (outputs, aws_endpoint),
+        record_path,
+        lambda target: health_mod.check(target, url, deadline=deadline, backoff=backoff, say=say(ctx)),
+    )
+    detail = "; ".join(f"{p.name}: {p.detail}" for p in result.probes)
+    record.add("health", result.ok, started, url=result.url, detail=detail)
+    if not result.ok:
+        raise CheckFailed(f"{env} is unhealthy: {result.reason()}")
+    click.echo(f"{env} is healthy: {detail}")
+
+
+@cli.command()
+@click.option("--env", "env", required=True, help=ENV_HELP)
+@click.option("--record", "record_path", metavar="PATH", help=f"Deployment record (env: {RECORD_ENV}).")
+@click.option(
+    "--output",
+    "output",
+    metavar="FILE",
+    help="Append the Markdown here (default: $GITHUB_STEP_SUMMARY when set, else stdout).",
+)
+@pass_ctx
+def summary(ctx: Context, env: str, record_path: str | None, output: str | None) -> None:
+    """Write the deployment summary (env, image, revisions, migrations, health, duration, rollback) as Markdown."""
+    ctx.project.check_env(env)
+    text = render(open_record(ctx, env, record_path))
+    output = output or os.environ.get("GITHUB_STEP_SUMMARY")
+    if not output:
+        click.echo(text)
+        return
+    try:
+        with open(output, "a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    except OSError as exc:
+        raise InfraError(f"cannot write the summary to {output}: {exc.strerror or exc}") from None
+    click.echo(f"summary written to {output}", err=True)
+
+
+# --- feature flags ----------------------------------------------------------------------------------
+
+
+@cli.group()
+def flags() -> None:
+    """Feature flags on AWS AppConfig: list, enable, disable, canary, ab (validated before written)."""
+
+
+def flag_options(func):
+    return click.option("--env", "env", required=True, help=ENV_HELP)(source_options(func))
+
+
+def _flags(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None) -> flags_mod.Flags:
+    target = open_target(ctx, env, outputs, aws_endpoint)
+    return flags_mod.Flags(target, flags_mod.schema_path(ctx.project.terraform_dir))
+
+
+def _write(ctx: Context, env, outputs, aws_endpoint, edit, description: str) -> None:
+    written = _flags(ctx, env, outputs, aws_endpoint).change(edit, description)
+    click.echo(f"{env}: {description}; version {written.version}, deployment {written.deployment} ({written.state})")
+
+
+@flags.command("list")
+@flag_options
+@click.option("--json", "as_json", is_flag=True, help="Print the whole flag document as JSON.")
+@pass_ctx
+def flags_list(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None, as_json: bool) -> None:
+    """Show the flags of the latest hosted version."""
+    document, version = _flags(ctx, env, outputs, aws_endpoint).read()
+    if as_json:
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
+    if not document["flags"]:
+        click.echo(f"{env}: no flags yet" + ("" if version is None else f" (version {version})"))
+        return
+    click.echo(f"{env}: flags of version {version}")
+    for name, flag in sorted(document["flags"].items()):
+        state = "on" if flag["enabled"] else "off"
+        if "rollout_percent" in flag:
+            state += f", canary {flag['rollout_percent']}%"
+        if "variants" in flag:
+            state += ", A/B " + ",".join(f"{k}:{v}" for k, v in flag["variants"].items())
+        click.echo(f"  {name}: {state}")
+
+
+def _switch_command(verb: str, on: bool, doc: str) -> None:
+    @flags.command(verb, help=doc)
+    @click.argument("name")
+    @flag_options
+    @pass_ctx
+    def switch(ctx: Context, name: str, env: str, outputs: str | None, aws_endpoint: str | None) -> None:
+        flags_mod.check_name(name)
+        _write(ctx, env, outputs, aws_endpoint, lambda f: flags_mod.switch(f, name, on), f"{verb} {name}")
+
+
+_switch_command("enable", True, "Turn a flag on for everyone.")
+_switch_command("disable", False, "Turn a flag off for everyone.")
+
+
+@flags.command("canary")
+@click.argument("name")
+@click.option("--percent", required=True, help="Share of users (0-100) who get the flag.")
+@flag_options
+@pass_ctx
+def flags_canary(
+    ctx: Context, name: str, percent: str, env: str, outputs: str | None, aws_endpoint: str | None
+) -> None:
+    """Turn a flag on for a percentage of users."""
+    flags_mod.check_name(name)
+    value = flags_mod.parse_percent(percent)
+    _write(ctx, env, outputs, aws_endpoint, lambda f: flags_mod.canary(f, name, value), f"canary {name} at {value}%")
+
+
+@flags.command("ab")
+@click.argument("name")
+@click.option("--variants", required=True, help="name:weight pairs summing to 100, e.g. a:50,b:50.")
+@flag_options
+@pass_ctx
+def flags_ab(ctx: Context, name: str, variants: str, env: str, outputs: str | None, aws_endpoint: str | None) -> None:
+    """Split users between variants of a flag."""
+    flags_mod.check_name(name)
+    parsed = flags_mod.parse_variants(variants)
+    text = ",".join(f"{k}:{v}" for k, v in parsed.items())
+    _write(ctx, env, outputs, aws_endpoint, lambda f: flags_mod.ab(f, name, parsed), f"A/B test {name} ({text})")

@@ -1,0 +1,52 @@
+mock_provider "aws" {}
+
+variables {
+  name        = "rupaya-test"
+  environment = "test"
+  kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  tags        = { Environment = "test" }
+}
+
+run "hosted_profile_validated_by_the_project_schema" {
+  command = plan
+
+  assert {
+    condition     = aws_appconfig_configuration_profile.flags.location_uri == "hosted" && aws_appconfig_configuration_profile.flags.type == "AWS.Freeform"
+    error_message = "Flags must live in a hosted, freeform configuration profile."
+  }
+
+  assert {
+    condition     = one(aws_appconfig_configuration_profile.flags.validator).type == "JSON_SCHEMA" && jsondecode(one(aws_appconfig_configuration_profile.flags.validator).content).required == ["schema_version", "flags"]
+    error_message = "The profile must validate every document against flags.schema.json."
+  }
+
+  assert {
+    condition     = aws_appconfig_configuration_profile.flags.kms_key_identifier == var.kms_key_arn
+    error_message = "Hosted flag documents must be encrypted with the env's KMS key."
+  }
+
+  assert {
+    condition     = aws_appconfig_environment.this.name == "test" && aws_appconfig_application.this.name == "rupaya-test"
+    error_message = "The application is named after the stack and its environment after the env."
+  }
+
+  assert {
+    condition     = aws_appconfig_application.this.tags["Environment"] == "test" && aws_appconfig_environment.this.tags["Environment"] == "test" && aws_appconfig_configuration_profile.flags.tags["Environment"] == "test"
+    error_message = "Every taggable resource must carry var.tags."
+  }
+
+  assert {
+    condition     = output.deployment_strategy_id == "AppConfig.AllAtOnce"
+    error_message = "Flag changes deploy all at once unless the tier says otherwise."
+  }
+}
+
+run "rejects_a_strategy_that_is_not_predefined" {
+  command = plan
+
+  variables {
+    deployment_strategy_id = "my-strategy"
+  }
+
+  expect_failures = [var.deployment_strategy_id]
+}

@@ -1,0 +1,69 @@
+"""Helpers of the delivery tests: images pushed as CI's build job would, and `terraform output -json` files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+
+def push(ecr, repository: str, tag: str, seed: str) -> str:
+    """Push a (manifest-only) image tagged `tag`; its content depends on `seed`. Returns its digest."""
+    def blob(data: str) -> dict:
+        return {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(data),
+                "digest": "sha256:" + hashlib.sha256(data.encode()).hexdigest()}
+
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {**blob(f"config-{seed}"), "mediaType": "application/vnd.docker.container.image.v1+json"},
+        "layers": [blob(f"layer-{seed}")],
+    }
+    answer = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag,
+                           imageManifestMediaType=manifest["mediaType"])
+    return answer["image"]["imageId"]["imageDigest"]
+
+
+def write(path: Path, values: dict) -> Path:
+    """Write values the way `terraform output -json` prints them (each under "value")."""
+    path.write_text(json.dumps({k: {"value": v, "type": "string", "sensitive": False} for k, v in values.items()}))
+    return path
+
+
+def registry_env(ecr, env: str, repository: str, path: Path) -> Path:
+    """An env that has only its ECR repository (created here as the registry module would), as outputs.
+
+    Promotion only reads an env's repository; a whole second env apply would only add minutes.
+    """
+    repo = ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE",
+                                 imageScanningConfiguration={"scanOnPush": True})["repository"]
+    return write(path, {"environment": env, "ecr_repository_name": repo["repositoryName"],
+                        "ecr_repository_url": repo["repositoryUri"]})
+
+
+def current_revision(live) -> str:
+    """The task-definition ARN the env's ECS service runs."""
+    out = live.outputs
+    return live.client("ecs").describe_services(
+        cluster=out["ecs_cluster_name"], services=[out["ecs_service_name"]])["services"][0]["taskDefinition"]
+
+
+def running_image(live) -> str:
+    """The image of the application container the service runs."""
+    definition = live.client("ecs").describe_task_definition(taskDefinition=current_revision(live))["taskDefinition"]
+    (container,) = [c for c in definition["containerDefinitions"] if c["name"] == live.outputs["container_name"]]
+    return container["image"]
+
+
+def reset_service(live) -> None:
+    """Put the service back on Terraform's revision and deregister every revision deploys made."""
+    from infra.delivery.ecs import PREVIOUS_TAG, retire_deploy_revisions
+
+    ecs, out = live.client("ecs"), live.outputs
+    family = out["task_definition_family"]
+    for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]:
+        tags = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags", [])
+        if PREVIOUS_TAG not in {t["key"] for t in tags}:
+            ecs.update_service(cluster=out["ecs_cluster_name"], service=out["ecs_service_name"], taskDefinition=arn)
+            break
+    retire_deploy_revisions(live.aws, family, live.stack.scope)
