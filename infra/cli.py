@@ -428,9 +428,10 @@ def toolchain_env(ctx: Context) -> None:
         click.echo(f"export TF_CLI_CONFIG_FILE={tc.cli_config}")
 
 
-# The delivery subcommands (promote, deploy, migrate, health, rollback, summary, flags) register
-# themselves on `cli`; they live in infra/delivery with the code they drive.
+# The delivery subcommands (promote, deploy, migrate, health, rollback, summary, flags) and the
+# workflow ones (detect-env) register themselves on `cli`; they live beside the code they drive.
 from infra.delivery import commands as _delivery_commands  # noqa: E402,F401
+from infra.workflows import commands as _workflow_commands  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:
