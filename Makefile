@@ -19,6 +19,10 @@ PYTEST_ARGS ?=
 
 setup: $(STAMP) $(CHECKOV_STAMP) postgres-server
 
+# Only the project's virtualenv: what the deployment workflows' jobs need (no scanners, no server).
+.PHONY: venv
+venv: $(STAMP)
+
 # `infra migrate` is tested against a real PostgreSQL server, which the tests start themselves
 # (tests/pg_server.py) from Debian's `postgresql` binaries; installed here when they are missing.
 .PHONY: postgres-server

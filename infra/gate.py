@@ -1,4 +1,4 @@
-"""The gate: every check a change to terraform/ must pass, for every root, in one table.
+"""The gate: every check a change to terraform/ or .github/ must pass, for every root, in one table.
 
 Each root (bootstrap, then the envs in tier order) runs the Terraform steps in order; the first
 failing one skips the rest of them, but not the other roots. The policy steps (our rules on the
@@ -80,13 +80,15 @@ def _policy_step(name: str, findings: list[Finding], status: str, seconds: float
         return StepResult(name, FAIL, status, seconds)
     if blocking:
         first = blocking[0]
-        return StepResult(name, FAIL, f"{len(blocking)} violation(s); first: {first.rule} {first.resource}: "
-                          f"{first.message}", seconds)
+        return StepResult(
+            name, FAIL, f"{len(blocking)} violation(s); first: {first.rule} {first.resource}: {first.message}", seconds
+        )
     return StepResult(name, OK, f"{len(advisory)} advisory" if advisory else "", seconds)
 
 
 def add_policy_steps(run: RootRun, result: EnvResult) -> None:
     """One gate step per policy step of the runner, with the findings that step produced."""
+
     def of_step(step: str) -> list[Finding]:
         if step == "hcl policy":
             return [f for f in result.findings if f.source is Source.HCL and f.rule.startswith("RPY-")]
@@ -95,6 +97,7 @@ def add_policy_steps(run: RootRun, result: EnvResult) -> None:
         if step == "suppressions":
             return [f for f in result.findings if f.rule.startswith("suppression-") or f.rule == "inline-suppression"]
         return [f for f in result.findings if f.family == step or f.rule.startswith(_SCANNER_PREFIX.get(step, "~"))]
+
     for step, status in (result.steps or {}).items():
         run.result.steps.append(_policy_step(step, of_step(step), status, (result.timings or {}).get(step, 0.0)))
 
@@ -146,11 +149,50 @@ def modules_result(project: Project, toolchain: Toolchain) -> RootResult:
     return run.result
 
 
+def workflows_result(repo: Path, envs: list[str]) -> RootResult:
+    """actionlint (with shellcheck), zizmor and yamllint on .github/, each whatever the others found, and
+    whether the generated workflow docs are current."""
+    from infra.workflows.lint import LINTERS
+
+    result = RootResult("workflows")
+    if not (repo / ".github").is_dir():
+        result.steps.append(StepResult("lint", OK, "no .github folder: nothing to lint"))
+        return result
+    for name, lint in LINTERS.items():
+        started = time.monotonic()
+        try:
+            findings = lint(repo)
+            step = StepResult(name, FAIL if findings else OK, "\n".join(findings[:20]) or "clean")
+        except InfraError as exc:
+            step = StepResult(name, FAIL, str(exc))
+        step.seconds = time.monotonic() - started
+        result.steps.append(step)
+    started = time.monotonic()
+    try:
+        from infra.workflows.docs import stale
+
+        out_of_date = [str(p.relative_to(repo)) for p in stale(repo, envs)]
+        docs_step = StepResult(
+            "docs",
+            FAIL if out_of_date else OK,
+            f"stale: {', '.join(out_of_date)}; run `infra workflows docs`" if out_of_date else "current",
+        )
+    except InfraError as exc:
+        docs_step = StepResult("docs", FAIL, str(exc))
+    docs_step.seconds = time.monotonic() - started
+    result.steps.append(docs_step)
+    return result
+
+
 def run_gate(
-    project: Project, toolchain: Toolchain, envs: list[str], endpoint: str, progress: Progress,
+    project: Project,
+    toolchain: Toolchain,
+    envs: list[str],
+    endpoint: str,
+    progress: Progress,
     scanners: bool = True,
 ) -> list[RootResult]:
-    results = [modules_result(project, toolchain)]
+    results = [workflows_result(project.terraform_dir.parent, project.envs), modules_result(project, toolchain)]
     for root in [BOOTSTRAP, *envs]:
         results.append(gate_root(project, toolchain, root, endpoint, progress, scanners))
     return results

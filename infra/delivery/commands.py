@@ -146,7 +146,8 @@ def promote(
 
 @cli.command()
 @click.option("--env", "env", required=True, help=ENV_HELP)
-@click.option("--image", required=True, help="<repository URL>@sha256:<digest> in this env's repository.")
+@click.option("--image", help="<repository URL>@sha256:<digest> in this env's repository.")
+@click.option("--digest", help="sha256:<digest>: the image of that digest in this env's repository (from the outputs).")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the service to be stable.")
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between stability checks.")
 @target_options
@@ -154,7 +155,8 @@ def promote(
 def deploy(
     ctx: Context,
     env: str,
-    image: str,
+    image: str | None,
+    digest: str | None,
     timeout: float,
     poll: float,
     outputs: str | None,
@@ -162,21 +164,25 @@ def deploy(
     record_path: str | None,
 ) -> None:
     """Register a task-definition revision with the new image and move the service to it."""
-    ecs.parse_image(image)
+    if bool(image) == bool(digest):
+        raise InfraError("give exactly one of --image and --digest")
+    if image:
+        ecs.parse_image(image)
+    else:
+        promote_mod.check_digest(digest)
+
+    def work(target):
+        reference = image or f"{target.out('ecr_repository_url')}@{digest}"
+        return ecs.deploy(target, reference, timeout=timeout, poll=poll, say=say(ctx))
+
     moved, record, started = run_step(
-        ctx,
-        env,
-        "deploy",
-        (outputs, aws_endpoint),
-        record_path,
-        lambda target: ecs.deploy(target, image, timeout=timeout, poll=poll, say=say(ctx)),
-        image=image,
+        ctx, env, "deploy", (outputs, aws_endpoint), record_path, work, image=image or digest
     )
     record.add(
         "deploy",
         True,
         started,
-        image=image,
+        image=moved.image,
         **{"from": ecs.revision_name(moved.previous), "to": ecs.revision_name(moved.current)},
     )
     if moved.changed:
@@ -185,7 +191,7 @@ def deploy(
             f"{ecs.revision_name(moved.current)} and is stable"
         )
     else:
-        click.echo(f"{env}: {moved.service} already runs {image} on {ecs.revision_name(moved.current)}; stable")
+        click.echo(f"{env}: {moved.service} already runs {moved.image} on {ecs.revision_name(moved.current)}; stable")
 
 
 @cli.command()

@@ -30,3 +30,65 @@ def detect_env(ctx: Context, event: str, ref: str, base_ref: str | None, inputs:
     decision = detect(event, ref, ctx.project.envs, _inputs(inputs), base_ref)
     click.echo(decision.environment)
     ctx.progress.say(f"{decision.environment}: {decision.reason}")
+
+
+@cli.group()
+def workflows() -> None:
+    """The GitHub Actions workflows: which run for an event (simulated from the YAML), and their docs."""
+
+
+@workflows.command("which")
+@click.option("--event", required=True, type=click.Choice(["push", "pull_request", "workflow_dispatch", "create"]))
+@click.option("--ref", required=True, help="refs/heads/BRANCH or refs/tags/TAG (a pull request: its head branch).")
+@click.option("--base", help="The branch a pull request merges into.")
+@click.option(
+    "--changed", multiple=True, metavar="PATH", help="A changed file (repeatable); without it, path filters match."
+)
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help="A workflow_dispatch input.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_ctx
+def workflows_which(
+    ctx: Context, event: str, ref: str, base: str | None, changed: tuple[str, ...], inputs: tuple[str, ...], fmt: str
+) -> None:
+    """Which workflows and jobs an event runs, and the env the deployment targets."""
+    import json
+
+    from infra.workflows.simulate import Event, which
+
+    project = ctx.project
+    result = which(
+        project.terraform_dir.parent, Event(event, ref, base, list(changed) or None, _inputs(inputs)), project.envs
+    )
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"{event} {ref}" + (f" into {base}" if base else "") + f" -> environment: {result['environment']}")
+    for note in result.get("assumed", []):
+        click.echo(f"({note})")
+    for workflow in result["workflows"]:
+        click.echo(f"{workflow['name']}  [{workflow['file']}]")
+        for job in workflow["jobs"]:
+            click.echo(f"  {job}")
+
+
+@workflows.command("docs")
+@click.option("--check", is_flag=True, help="Only say whether the committed documents are current (exit 1 if not).")
+@pass_ctx
+def workflows_docs(ctx: Context, check: bool) -> None:
+    """Write docs/WORKFLOWS_*.md and docs/UNIFIED_DEPLOYMENT_ARCHITECTURE.md from the workflow files."""
+    from infra.errors import CheckFailed
+    from infra.workflows import docs
+
+    repo = ctx.project.terraform_dir.parent
+    if check:
+        stale = docs.stale(repo, ctx.project.envs)
+        if stale:
+            names = ", ".join(str(p.relative_to(repo)) for p in stale)
+            raise CheckFailed(f"stale workflow docs: {names}; run `infra workflows docs`")
+        click.echo("workflow docs are current")
+        return
+    for path, text in docs.render(repo, ctx.project.envs).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        changed = not path.exists() or path.read_text() != text
+        path.write_text(text)
+        click.echo(f"{'wrote' if changed else 'unchanged'} {path.relative_to(repo)}")

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 from cli_run import assert_one_line_error, infra
-from delivery_helpers import current_revision, push, registry_env, reset_service, write
+from delivery_helpers import current_revision, push, registry_env, reset_service, running_image, write
 
 from infra.delivery.ecs import PREVIOUS_TAG
 
@@ -140,7 +140,7 @@ def test_deploy_changes_only_the_image_remembers_the_revision_and_rollback_walks
     ecs = live.client("ecs")
     start = current_revision(live)
     image_a, _ = new_image(live)
-    image_b, _ = new_image(live)
+    image_b, digest_b = new_image(live)
 
     deployed = cli("deploy", "--image", image_a, "--poll", "0.2")
     assert deployed.returncode == 0, deployed.stderr
@@ -166,8 +166,10 @@ def test_deploy_changes_only_the_image_remembers_the_revision_and_rollback_walks
     assert current_revision(live) == rev_a
     assert ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"] == revisions  # nothing registered
 
-    assert cli("deploy", "--image", image_b, "--poll", "0.2").returncode == 0
+    by_digest = cli("deploy", "--digest", digest_b, "--poll", "0.2")  # the image in this env's repository
+    assert by_digest.returncode == 0, by_digest.stderr
     rev_b = current_revision(live)
+    assert running_image(live) == image_b
     back = cli("rollback", "--poll", "0.2")
     assert back.returncode == 0, back.stderr
     assert current_revision(live) == rev_a
@@ -195,6 +197,8 @@ def test_deploy_refuses_tags_foreign_repositories_and_missing_digests(live, cli,
     start = current_revision(live)
     url = live.outputs["ecr_repository_url"]
     assert_one_line_error(cli("deploy", "--image", f"{url}:latest"), "deploy by digest, never by tag")
+    assert_one_line_error(cli("deploy"), "exactly one of --image and --digest")
+    assert_one_line_error(cli("deploy", "--digest", "sha256:" + "1" * 64), "is not in dev's repository")
     assert_one_line_error(cli("deploy", "--image", f"{url}@sha256:{'1' * 64}"), "is not in dev's repository")
     foreign = f"123456789012.dkr.ecr.us-east-1.amazonaws.com/other@sha256:{'2' * 64}"
     assert_one_line_error(cli("deploy", "--image", foreign), "is not dev's", "infra promote --to dev")
