@@ -2,7 +2,8 @@
 
 - actionlint, with shellcheck on every `run:` script (both come as wheels; see pyproject.toml);
 - zizmor --offline (security audits; without --offline it calls GitHub's API when a token is set);
-- yamllint with the repository's .yamllint.yml (`truthy` keys off, for `on:`).
+- yamllint with the repository's .yamllint.yml (`truthy` keys off, for `on:`);
+- shellcheck on the scripts the workflows call (scripts/ci/*.sh).
 
 Each returns the findings as lines; an empty list is clean. A missing tool is an InfraError.
 """
@@ -54,4 +55,16 @@ def yamllint(repo: Path) -> list[str]:
     return [line for line in proc.stdout.splitlines() if line.strip()]
 
 
-LINTERS: dict[str, Callable[[Path], list[str]]] = {"actionlint": actionlint, "zizmor": zizmor, "yamllint": yamllint}
+def shellcheck(repo: Path) -> list[str]:
+    scripts = sorted(str(p.relative_to(repo)) for p in (repo / "scripts" / "ci").glob("*.sh"))
+    if not scripts:
+        return []
+    proc = _run([tool("shellcheck"), "--format=gcc", *scripts], repo)
+    if proc.returncode not in (0, 1):
+        raise InfraError(f"shellcheck failed to run: {proc.stderr.strip()}")
+    return [line for line in proc.stdout.splitlines() if line.strip()]
+
+
+LINTERS: dict[str, Callable[[Path], list[str]]] = {
+    "actionlint": actionlint, "zizmor": zizmor, "yamllint": yamllint, "shellcheck": shellcheck,
+}

@@ -7,6 +7,7 @@
 set -euo pipefail
 : "${ENVIRONMENT:?ENVIRONMENT is not set}"
 case "$ENVIRONMENT" in dev|staging|prod) ;; *) echo "unknown environment '$ENVIRONMENT'" >&2; exit 2 ;; esac
+case "${1:-}" in plan|apply|outputs) ;; *) echo "usage: terraform.sh plan|apply|outputs" >&2; exit 2 ;; esac
 root="terraform/envs/$ENVIRONMENT"
 backend=()
 if [ -n "${TF_STATE_BUCKET:-}" ]; then backend=("-backend-config=bucket=$TF_STATE_BUCKET"); fi
@@ -25,5 +26,4 @@ case "${1:-}" in
     url=$(terraform -chdir="$root" output -json platform | python3 -c 'import json,sys; print(json.load(sys.stdin)["service_url"])')
     echo "service-url=$url" >> "${GITHUB_OUTPUT:-/dev/null}"
     ;;
-  *) echo "usage: terraform.sh plan|apply|outputs" >&2; exit 2 ;;
 esac
