@@ -203,16 +203,26 @@ class Stack:
             )
         return left
 
-
     def _retire_deploy_revisions(self) -> None:
-        """Deregister the task-definition revisions `infra deploy` registered; Terraform knows only its own."""
+        """Deregister the task-definition revisions `infra deploy` registered; Terraform knows only its own.
+
+        Should this fail, the destroy goes on: the leftover inventory then names those revisions
+        (they carry the stack's tags), so nothing is lost silently.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
         from infra.delivery.ecs import retire_deploy_revisions
 
-        family = self.outputs().get("task_definition_family") if self.root != BOOTSTRAP else None
-        if family:
-            retired = retire_deploy_revisions(self.aws, family, self.scope)
-            if retired:
-                self.progress.say(f"   {self.root}: deregistered {len(retired)} revision(s) made by deploys")
+        if self.root == BOOTSTRAP:
+            return
+        try:
+            family = self.outputs().get("task_definition_family")
+            retired = retire_deploy_revisions(self.aws, family, self.scope) if family else []
+        except (StepFailed, ClientError, BotoCoreError) as exc:
+            self.progress.say(f"xx {self.root}: could not deregister the revisions deploys made: {exc}")
+            return
+        if retired:
+            self.progress.say(f"   {self.root}: deregistered {len(retired)} revision(s) made by deploys")
 
 
 def resource_type(address: str) -> str:

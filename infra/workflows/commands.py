@@ -1,6 +1,8 @@
-"""The workflow subcommands of `infra`: detect-env (what the determine-environment job runs)."""
+"""The workflow subcommands of `infra`: detect-env, workflows which and docs, pr-comment."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -92,3 +94,14 @@ def workflows_docs(ctx: Context, check: bool) -> None:
         changed = not path.exists() or path.read_text() != text
         path.write_text(text)
         click.echo(f"{'wrote' if changed else 'unchanged'} {path.relative_to(repo)}")
+
+
+@cli.command("pr-comment")
+@click.option("--marker", required=True, help="What identifies the comment (e.g. gate, plan-prod).")
+@click.option("--body-file", required=True, type=click.Path(path_type=Path), help="Markdown to post.")
+def pr_comment(marker: str, body_file: Path) -> None:
+    """Post a Markdown file as the pull request's comment for MARKER, editing it if it exists (in a job)."""
+    from infra.workflows.pr_comment import from_environment
+
+    posted = from_environment(marker, body_file)
+    click.echo(f"{posted.action} {posted.url}")
