@@ -79,6 +79,38 @@ def test_rds_instances_share_one_dbi_resource_id_without_patch(without_patch: Ca
     assert ids[0] == ids[1]
 
 
+def _recreate_cluster(rds: object, name: str) -> None:
+    """Create, delete and create again within the minute, as a destroy followed by an apply does."""
+    import time
+    from datetime import datetime
+
+    if datetime.now().second >= 57:  # both creates must fall in one minute (the snapshot's name)
+        time.sleep(61 - datetime.now().second)
+    args = {"DBClusterIdentifier": name, "Engine": "aurora-postgresql", "MasterUsername": "admin_user",
+            "ManageMasterUserPassword": True, "BackupRetentionPeriod": 1}
+    rds.create_db_cluster(**args)
+    rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
+    rds.create_db_cluster(**args)
+
+
+def test_a_cluster_can_be_created_again_within_the_minute(aws: Aws) -> None:
+    rds = aws("rds")
+    _recreate_cluster(rds, "again-ok")
+    assert rds.describe_db_clusters(DBClusterIdentifier="again-ok")["DBClusters"][0]["Status"] == "available"
+    manual = rds.create_db_cluster_snapshot(DBClusterIdentifier="again-ok", DBClusterSnapshotIdentifier="keep-me")
+    assert manual["DBClusterSnapshot"]["SnapshotType"] == "manual"
+    with pytest.raises(ClientError, match="DBClusterSnapshotAlreadyExists"):  # a manual name is still guarded
+        rds.create_db_cluster_snapshot(DBClusterIdentifier="again-ok", DBClusterSnapshotIdentifier="keep-me")
+
+
+@shows_gap_of("rds_automated_snapshot_names")
+def test_a_cluster_cannot_be_created_again_within_the_minute_without_patch(
+    without_patch: Callable[[str], Aws],
+) -> None:
+    with pytest.raises(ClientError, match="DBClusterSnapshotAlreadyExistsFault"):
+        _recreate_cluster(without_patch("rds_automated_snapshot_names")("rds"), "again-gap")
+
+
 def test_provisioned_aurora_cluster_has_no_scaling_configuration(aws: Aws) -> None:
     rds = aws("rds")
     cluster = rds.create_db_cluster(
