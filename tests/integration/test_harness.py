@@ -134,8 +134,16 @@ def test_a_service_the_endpoint_does_not_serve_is_reported_not_crashed():
 def test_a_failed_destroy_keeps_the_state_and_infra_down_finishes_it(
     project, toolchain, emulator, tmp_path, monkeypatch, capsys
 ):
-    """An image in the repository blocks its deletion: the destroy fails naming the kept state, and
-    `infra down` on the same work copy, once the image is gone, destroys the rest."""
+    """A guard the teardown does not lift makes the destroy fail: the destroy says so naming the kept
+    state, and `infra down` on the same work copy, once the guard is gone, destroys the rest.
+
+    The guard: an image in the repository, with the teardown's registry `force_delete` taken out
+    (the real teardown lifts it, so a delivered env goes down with its images)."""
+    from infra import workspace
+
+    lifted = workspace.TEARDOWN_HCL
+    monkeypatch.setattr(workspace, "TEARDOWN_HCL", "\n".join(
+        line for line in lifted.splitlines() if "ecr_force_delete" not in line) + "\n")
     work = Project(terraform_dir=project.terraform_dir, state_dir=tmp_path)
     stack = Stack(work, toolchain, "dev", emulator, Progress(quiet=True))
     stack.apply(("-target", REGISTRY))
