@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from infra.delivery.target import Target
 from infra.errors import CheckFailed, InfraError
+from infra.inventory import in_scope, tag_dict
 
 # The one tag a deploy adds to the stack's tags: the revision it replaced. It also tells a deploy's
 # revisions from Terraform's, so `infra down` can deregister them (Stack.destroy).
@@ -92,7 +93,7 @@ class Service:
 
     def task_definition(self, arn: str) -> tuple[dict, dict[str, str]]:
         answer = self.ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-        tags = {t["key"]: t["value"] for t in answer.get("tags", [])}
+        tags = tag_dict(answer.get("tags"), "key", "value")
         return answer["taskDefinition"], tags
 
     def move_to(self, arn: str) -> None:
@@ -202,9 +203,8 @@ def retire_deploy_revisions(aws, family: str, scope: dict[str, str | None]) -> l
     for arn in (a for page in pages for a in page["taskDefinitionArns"]):
         if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] != family:
             continue  # a prefix match of another family
-        tags = {t["key"]: t["value"] for t in ecs.list_tags_for_resource(resourceArn=arn).get("tags", [])}
-        same_stack = all(tags.get(k) == v for k, v in scope.items() if v is not None)
-        if PREVIOUS_TAG in tags and same_stack:
+        tags = tag_dict(ecs.list_tags_for_resource(resourceArn=arn).get("tags"), "key", "value")
+        if PREVIOUS_TAG in tags and in_scope(tags, scope):
             ecs.deregister_task_definition(taskDefinition=arn)
             retired.append(arn)
     return retired

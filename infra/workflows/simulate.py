@@ -167,10 +167,12 @@ class Simulation:
             "sha": "0" * 40,
         }
 
-    def environment(self) -> str:
-        chosen = {"environment": self.event.inputs["environment"]} if self.event.inputs.get("environment") else None
+    def environment(self, chosen: str | None = None) -> str:
+        """What `infra detect-env` answers for the event, with a manual choice (the dispatch input by default)."""
+        chosen = chosen if chosen is not None else self.event.inputs.get("environment")
         base = Ref.parse(self.event.base).name if self.event.base else None
-        return detect(self.event.name, self.event.ref, self.envs, chosen, base).environment
+        inputs = {"environment": chosen} if chosen else None
+        return detect(self.event.name, self.event.ref, self.envs, inputs, base).environment
 
     # --- steps whose outputs the simulation knows --------------------------------------------------
 
@@ -178,9 +180,7 @@ class Simulation:
         uses, run = str(step.get("uses", "")), str(step.get("run", ""))
         if "infra detect-env" in run:
             chosen = interpolate(evaluator, (step.get("env") or {}).get("CHOSEN", ""))
-            inputs = {"environment": chosen} if chosen else None
-            base = Ref.parse(self.event.base).name if self.event.base else None
-            return {"environment": detect(self.event.name, self.event.ref, self.envs, inputs, base).environment}
+            return {"environment": self.environment(chosen or "")}
         if uses.startswith("dorny/paths-filter@"):
             spec = (step.get("with") or {}).get("filters", "")
             filters = (

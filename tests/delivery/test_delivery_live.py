@@ -15,6 +15,7 @@ from cli_run import assert_one_line_error, infra
 from delivery_helpers import current_revision, push, registry_env, reset_service, running_image, write
 
 from infra.delivery.ecs import PREVIOUS_TAG
+from infra.inventory import tag_dict
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 
@@ -58,7 +59,7 @@ def cli(live, outputs_file, tmp_path):
 
 def revision_tags(live, arn: str) -> dict[str, str]:
     answer = live.client("ecs").describe_task_definition(taskDefinition=arn, include=["TAGS"])
-    return {t["key"]: t["value"] for t in answer.get("tags", [])}
+    return tag_dict(answer.get("tags"), "key", "value")
 
 
 def terraform_revision(live) -> str:
