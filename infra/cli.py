@@ -242,20 +242,23 @@ def tiers(ctx: Context, write_readme: bool) -> None:
 
 
 @cli.command("docs")
-@click.option("--write", is_flag=True, help="Rewrite the README's generated blocks in place.")
+@click.option("--write", is_flag=True, help="Rewrite the generated blocks in place.")
 @pass_ctx
 def docs_cmd(ctx: Context, write: bool) -> None:
-    """The README's generated blocks: the tier table and the policy rules."""
+    """The generated blocks: the README's tier table and policy rules, and each module README's
+    inputs and outputs (from its variables.tf and outputs.tf)."""
     readme = REPO_ROOT / "README.md"
-    current = readme.read_text()
-    fresh = docs.render_readme(current, ctx.project.tiers, readme)
+    fresh = {readme: docs.render_readme(readme.read_text(), ctx.project.tiers, readme),
+             **docs.module_readmes(ctx.project.terraform_dir)}
+    stale = [path for path, text in fresh.items() if path.read_text() != text]
     if write:
-        readme.write_text(fresh)
-        click.echo(f"updated {readme}")
-    elif fresh != current:
-        raise CheckFailed(f"{readme}: generated blocks are stale; run `infra docs --write`")
+        for path in stale:
+            path.write_text(fresh[path])
+            click.echo(f"updated {path}")
+    elif stale:
+        raise CheckFailed(f"generated blocks are stale in {', '.join(map(str, stale))}; run `infra docs --write`")
     else:
-        click.echo(f"{readme}: generated blocks are up to date")
+        click.echo("generated blocks are up to date")
 
 
 def _stack_endpoint(project: Project, url: str | None, progress: Progress, *, start: bool) -> str:

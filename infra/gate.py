@@ -149,7 +149,7 @@ def modules_result(project: Project, toolchain: Toolchain) -> RootResult:
     return run.result
 
 
-def workflows_result(repo: Path, envs: list[str]) -> RootResult:
+def workflows_result(repo: Path, delivery: dict[str, dict]) -> RootResult:
     """actionlint (with shellcheck), zizmor and yamllint on .github/, each whatever the others found, and
     whether the generated workflow docs are current."""
     from infra.workflows.lint import LINTERS
@@ -171,7 +171,7 @@ def workflows_result(repo: Path, envs: list[str]) -> RootResult:
     try:
         from infra.workflows.docs import stale
 
-        out_of_date = [str(p.relative_to(repo)) for p in stale(repo, envs)]
+        out_of_date = [str(p.relative_to(repo)) for p in stale(repo, delivery)]
         docs_step = StepResult(
             "docs",
             FAIL if out_of_date else OK,
@@ -192,7 +192,7 @@ def run_gate(
     progress: Progress,
     scanners: bool = True,
 ) -> list[RootResult]:
-    results = [workflows_result(project.terraform_dir.parent, project.envs), modules_result(project, toolchain)]
+    results = [workflows_result(project.terraform_dir.parent, project.delivery), modules_result(project, toolchain)]
     for root in [BOOTSTRAP, *envs]:
         results.append(gate_root(project, toolchain, root, endpoint, progress, scanners))
     return results

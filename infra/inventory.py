@@ -296,6 +296,12 @@ def _elasticache(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Foun
     for group in ec.describe_cache_parameter_groups().get("CacheParameterGroups", []):
         if not group["CacheParameterGroupName"].startswith("default.") and tagged(group["ARN"]):
             yield Found("aws_elasticache_parameter_group", group["CacheParameterGroupName"])
+    for user in ec.describe_users().get("Users", []):
+        if user.get("Status") != "deleting" and tagged(user["ARN"]):
+            yield Found("aws_elasticache_user", user["UserId"])
+    for group in ec.describe_user_groups().get("UserGroups", []):
+        if group.get("Status") != "deleting" and tagged(group["ARN"]):
+            yield Found("aws_elasticache_user_group", group["UserGroupId"])
 
 
 def _appautoscaling(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
@@ -345,7 +351,8 @@ TYPES: dict[str, str | None] = {
     "aws_rds_cluster": "rds", "aws_rds_cluster_instance": "rds", "aws_db_instance": "rds",
     "aws_db_subnet_group": "rds", "aws_rds_cluster_parameter_group": "rds", "aws_db_parameter_group": "rds",
     "aws_elasticache_replication_group": "elasticache", "aws_elasticache_subnet_group": "elasticache",
-    "aws_elasticache_parameter_group": "elasticache", "aws_appautoscaling_target": "application-autoscaling",
+    "aws_elasticache_parameter_group": "elasticache", "aws_elasticache_user": "elasticache",
+    "aws_elasticache_user_group": "elasticache", "aws_appautoscaling_target": "application-autoscaling",
     "aws_acm_certificate": "acm", "aws_appconfig_application": "appconfig",
     # Parts of another object: deleted with it, or meaningless without it.
     "aws_default_security_group": None,  # the VPC's own group; goes with the VPC

@@ -44,6 +44,11 @@ class Project:
         """The env names, in tier order (dev, staging, prod): the keys of tiers.yaml."""
         return list(self.tiers["tiers"])
 
+    @property
+    def delivery(self) -> dict[str, dict]:
+        """Each env's `delivery` section (which git events deploy it), in tier order."""
+        return {env: tier["delivery"] for env, tier in self.tiers["tiers"].items()}
+
     def env_dir(self, env: str) -> Path:
         return self.root_dir(self.check_env(env))
 

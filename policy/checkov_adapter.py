@@ -13,7 +13,8 @@ CKV_RPY_*` and `--skip-check` working). The check's name starts with the rule id
 "RPY-SEC-001: Aurora storage is encrypted with a customer KMS key".
 
 Exported: every rule with per-resource logic, RPY-SIZ-001, 002, 004-010 and RPY-SEC-001, 002,
-004-008, 010-013, 017-019. Not exported, because they judge several resources of a stack at once
+004-008, 010-013, 017-022 (on a directory the IAM rules see one resource, not the role's
+policies; on a plan, the whole plan). Not exported, because they judge several resources of a stack at once
 (`check_stack` only) and a checkov resource check sees one resource:
   RPY-SIZ-003  Aurora instance count (counts the cluster's instances)
   RPY-SIZ-011  NAT gateways (counts the stack's NAT gateways)

@@ -82,17 +82,18 @@ TYPES: dict[str, str] = {
     "aws_lb": "elbv2", "aws_lb_listener": "elbv2", "aws_elb": "elb",
     "aws_s3_bucket": "s3", "aws_s3_bucket_server_side_encryption_configuration": "s3",
     "aws_s3_bucket_public_access_block": "s3", "aws_s3_bucket_versioning": "s3", "aws_s3_bucket_policy": "s3",
-    "aws_ecr_repository": "ecr",
+    "aws_ecr_repository": "ecr", "aws_ecr_repository_policy": "ecr",
     "aws_iam_role": "iam", "aws_iam_role_policy": "iam", "aws_iam_role_policy_attachment": "iam",
     "aws_iam_policy": "iam", "aws_iam_user_policy": "iam", "aws_iam_group_policy": "iam",
     "aws_iam_openid_connect_provider": "iam",
-    "aws_secretsmanager_secret": "secretsmanager",
+    "aws_secretsmanager_secret": "secretsmanager", "aws_secretsmanager_secret_policy": "secretsmanager",
     "aws_kms_key": "kms", "aws_kms_replica_key": "kms", "aws_kms_alias": "kms",
-    "aws_sns_topic": "sns",
+    "aws_sns_topic": "sns", "aws_sns_topic_policy": "sns",
 }
 # Types the rules name that live reading reports under another type (the provider has both spellings).
 ALIASES = {
     "aws_alb": "aws_lb", "aws_alb_listener": "aws_lb_listener",
+    "aws_kms_key_policy": "aws_kms_key",  # a key's policy is read with the key
     "aws_security_group_rule": "aws_vpc_security_group_ingress_rule",
 }
 # What rules read besides their `resource_types` (in check_stack, or to relate resources).
@@ -110,6 +111,8 @@ EXTRA_READS: dict[str, tuple[str, ...]] = {
     "RPY-SEC-014": ("aws_s3_bucket", "aws_s3_bucket_public_access_block"),
     "RPY-SEC-015": ("aws_s3_bucket", "aws_s3_bucket_versioning"),
     "RPY-SEC-016": ("aws_s3_bucket", "aws_s3_bucket_policy"),
+    "RPY-SEC-019": ("aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy"),
+    "RPY-SEC-020": ("aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_role"),
     # The cost estimate (policy/cost.py) prices these, and reads subnets when a load balancer's are unknown.
     "RPY-COST-001": (
         "aws_rds_cluster_instance", "aws_rds_cluster", "aws_elasticache_replication_group", "aws_elasticache_cluster",
@@ -791,6 +794,15 @@ def _ecr(r: _Reader) -> None:
                                           "kms_key": encryption.get("kmsKey")}] if encryption else [],
             "tags": tags,
         })
+        try:
+            policy = ecr.get_repository_policy(repositoryName=repo["repositoryName"]).get("policyText")
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "RepositoryPolicyNotFoundException":
+                raise
+            policy = None
+        if policy:
+            r.add("aws_ecr_repository_policy", repo["repositoryName"], {
+                "id": repo["repositoryName"], "repository": repo["repositoryName"], "policy": policy})
 
 
 def _iam(r: _Reader) -> None:
@@ -802,8 +814,11 @@ def _iam(r: _Reader) -> None:
         tags = inventory.tag_dict(iam.list_role_tags(RoleName=name).get("Tags"))
         if not r.in_scope(tags):
             continue
+        # ListRoles leaves the permissions boundary out; GetRole has it.
+        boundary = (iam.get_role(RoleName=name)["Role"].get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         r.add("aws_iam_role", name, {
             "id": name, "name": name, "arn": role["Arn"], "unique_id": role.get("RoleId"), "path": role.get("Path"),
+            "permissions_boundary": boundary,
             "description": role.get("Description"), "max_session_duration": role.get("MaxSessionDuration"),
             "assume_role_policy": _policy_text(role.get("AssumeRolePolicyDocument")), "tags": tags,
         })
@@ -867,6 +882,10 @@ def _secrets(r: _Reader) -> None:
                         for rep in described.get("ReplicationStatus") or []],
             "tags": tags,
         })
+        policy = sm.get_resource_policy(SecretId=secret["ARN"]).get("ResourcePolicy")
+        if policy:
+            r.add("aws_secretsmanager_secret_policy", secret["Name"], {
+                "id": secret["ARN"], "secret_arn": secret["ARN"], "policy": policy})
 
 
 def _kms(r: _Reader) -> None:
@@ -890,6 +909,7 @@ def _kms(r: _Reader) -> None:
             # moto's DescribeKey returns no MultiRegion (AWS does); only the cost estimate's label reads it.
             "multi_region": meta.get("MultiRegion", _missing("DescribeKey", "MultiRegion")),
             "enable_key_rotation": rotation, "tags": tags,
+            "policy": kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default").get("Policy"),
         })
     for alias in r.pages("kms", "list_aliases", "Aliases"):
         target = alias.get("TargetKeyId")
@@ -906,8 +926,11 @@ def _sns(r: _Reader) -> None:
         arn = topic["TopicArn"]
         tags = inventory.tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
         if r.in_scope(tags):
+            policy = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {}).get("Policy")
             r.add("aws_sns_topic", arn.rsplit(":", 1)[-1], {"id": arn, "arn": arn, "name": arn.rsplit(":", 1)[-1],
-                                                             "tags": tags})
+                                                             "policy": policy, "tags": tags})
+            if policy:
+                r.add("aws_sns_topic_policy", arn.rsplit(":", 1)[-1], {"id": arn, "arn": arn, "policy": policy})
 
 
 # boto3 service name -> reader. Each reads the types TYPES maps to that service.

@@ -61,6 +61,13 @@ class Unknown:
         raise TypeError("the truth of an Unknown value is undefined; test is_unknown() first")
 
 
+class Shape(str):
+    """What is known of a string not known before the plan: its literal parts, with `{unknown}` for
+    each part that is not ("arn:{unknown}:iam::{unknown}:role/app-*"). Kept as an Unknown's partial."""
+
+    PART = "{unknown}"
+
+
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
@@ -178,7 +185,7 @@ class PolicyInputError(Exception):
 
 __all__ = [
     "EnvResult",
-    "Finding", "Level", "PolicyInputError", "Resource", "Severity", "Source", "Unknown",
+    "Finding", "Level", "PolicyInputError", "Resource", "Severity", "Shape", "Source", "Unknown",
     "has_unknown", "is_unknown", "jsonable",
 ]
 

@@ -29,7 +29,7 @@ def _inputs(values: tuple[str, ...]) -> dict[str, str]:
 @pass_ctx
 def detect_env(ctx: Context, event: str, ref: str, base_ref: str | None, inputs: tuple[str, ...]) -> None:
     """Print the env a deployment for this event targets: dev, staging, prod or none (the reason on stderr)."""
-    decision = detect(event, ref, ctx.project.envs, _inputs(inputs), base_ref)
+    decision = detect(event, ref, ctx.project.delivery, _inputs(inputs), base_ref)
     click.echo(decision.environment)
     ctx.progress.say(f"{decision.environment}: {decision.reason}")
 
@@ -59,7 +59,7 @@ def workflows_which(
 
     project = ctx.project
     result = which(
-        project.terraform_dir.parent, Event(event, ref, base, list(changed) or None, _inputs(inputs)), project.envs
+        project.terraform_dir.parent, Event(event, ref, base, list(changed) or None, _inputs(inputs)), project.delivery
     )
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
@@ -83,13 +83,13 @@ def workflows_docs(ctx: Context, check: bool) -> None:
 
     repo = ctx.project.terraform_dir.parent
     if check:
-        stale = docs.stale(repo, ctx.project.envs)
+        stale = docs.stale(repo, ctx.project.delivery)
         if stale:
             names = ", ".join(str(p.relative_to(repo)) for p in stale)
             raise CheckFailed(f"stale workflow docs: {names}; run `infra workflows docs`")
         click.echo("workflow docs are current")
         return
-    for path, text in docs.render(repo, ctx.project.envs).items():
+    for path, text in docs.render(repo, ctx.project.delivery).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         changed = not path.exists() or path.read_text() != text
         path.write_text(text)

@@ -153,7 +153,7 @@ def _trigger_text(on: dict) -> str:
     return "<br>".join(parts) or "called by other workflows"
 
 
-def quick_reference(repo: Path, envs: list[str], durations: Durations) -> str:
+def quick_reference(repo: Path, delivery: dict[str, dict], durations: Durations) -> str:
     lines = [
         HEADER.format(durations=DURATIONS),
         "# Workflows: quick reference",
@@ -198,7 +198,7 @@ def _event_text(event: Event) -> str:
     return text + (f" into `{event.base}`" if event.base else "")
 
 
-def execution_sequence(repo: Path, envs: list[str], durations: Durations) -> str:
+def execution_sequence(repo: Path, delivery: dict[str, dict], durations: Durations) -> str:
     lines = [
         HEADER.format(durations=DURATIONS),
         "# Workflows: what each git event runs",
@@ -209,7 +209,7 @@ def execution_sequence(repo: Path, envs: list[str], durations: Durations) -> str
         "",
     ]
     for title, event in SEQUENCES:
-        environment, runs = simulate(repo, event, envs)
+        environment, runs = simulate(repo, event, delivery)
         lines += [
             f"## {title}",
             "",
@@ -226,7 +226,7 @@ def execution_sequence(repo: Path, envs: list[str], durations: Durations) -> str
     for step in PATH_TO_PRODUCTION:
         longest, which_one = 0.0, ""
         for event in step.events:
-            for workflow, job_runs in simulate(repo, event, envs)[1]:
+            for workflow, job_runs in simulate(repo, event, delivery)[1]:
                 minutes = critical_minutes(workflow.file, job_runs, durations)
                 if workflow.file.startswith(step.gates) and minutes > longest:
                     longest, which_one = minutes, workflow.name
@@ -272,9 +272,9 @@ def execution_sequence(repo: Path, envs: list[str], durations: Durations) -> str
     return "\n".join(lines)
 
 
-def unified_architecture(repo: Path, envs: list[str], durations: Durations) -> str:
+def unified_architecture(repo: Path, delivery: dict[str, dict], durations: Durations) -> str:
     event = Event("push", "refs/heads/main", changed=APP_CHANGE)
-    environment, runs = simulate(repo, event, envs)
+    environment, runs = simulate(repo, event, delivery)
     ((workflow, job_runs),) = [(w, r) for w, r in runs if w.file.startswith("04-unified")]
     times = timeline(workflow.file, job_runs, durations)
     ids = {run.name: f"j{i}" for i, run in enumerate(job_runs)}
@@ -341,11 +341,11 @@ DOCS = {
 }
 
 
-def render(repo: Path, envs: list[str]) -> dict[Path, str]:
+def render(repo: Path, delivery: dict[str, dict]) -> dict[Path, str]:
     durations = Durations(repo)
-    return {repo / DOC_DIR / name: build(repo, envs, durations) for name, build in DOCS.items()}
+    return {repo / DOC_DIR / name: build(repo, delivery, durations) for name, build in DOCS.items()}
 
 
-def stale(repo: Path, envs: list[str]) -> list[Path]:
+def stale(repo: Path, delivery: dict[str, dict]) -> list[Path]:
     """The documents whose committed text differs from what render() makes."""
-    return [path for path, text in render(repo, envs).items() if not path.exists() or path.read_text() != text]
+    return [path for path, text in render(repo, delivery).items() if not path.exists() or path.read_text() != text]

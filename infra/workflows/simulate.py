@@ -155,8 +155,8 @@ class JobRun:
 
 
 class Simulation:
-    def __init__(self, repo: Path, event: Event, envs: list[str]):
-        self.repo, self.event, self.envs = repo, event, envs
+    def __init__(self, repo: Path, event: Event, delivery: dict[str, dict]):
+        self.repo, self.event, self.delivery = repo, event, delivery
         ref = Ref.parse(event.ref)
         self.github = {
             "event_name": event.name,
@@ -172,7 +172,7 @@ class Simulation:
         chosen = chosen if chosen is not None else self.event.inputs.get("environment")
         base = Ref.parse(self.event.base).name if self.event.base else None
         inputs = {"environment": chosen} if chosen else None
-        return detect(self.event.name, self.event.ref, self.envs, inputs, base).environment
+        return detect(self.event.name, self.event.ref, self.delivery, inputs, base).environment
 
     # --- steps whose outputs the simulation knows --------------------------------------------------
 
@@ -321,9 +321,9 @@ class Simulation:
         return runs, {k: interpolate(jobs_evaluator, spec.get("value", "")) for k, spec in outputs_spec.items()}
 
 
-def simulate(repo: Path, event: Event, envs: list[str]) -> tuple[str, list[tuple[Workflow, list[JobRun]]]]:
+def simulate(repo: Path, event: Event, delivery: dict[str, dict]) -> tuple[str, list[tuple[Workflow, list[JobRun]]]]:
     """The env the deployment targets, and each triggered workflow with the job runs it makes."""
-    simulation = Simulation(repo, event, envs)
+    simulation = Simulation(repo, event, delivery)
     triggered_runs = []
     for workflow in load(repo / ".github" / "workflows"):
         if not triggered(workflow, event):
@@ -343,9 +343,9 @@ def job_label(run: JobRun) -> str:
     return run.name if run.when == "runs" else f"{run.name} (on failure)"
 
 
-def which(repo: Path, event: Event, envs: list[str]) -> dict:
+def which(repo: Path, event: Event, delivery: dict[str, dict]) -> dict:
     """{"environment": ..., "workflows": [{"file", "name", "jobs": [...]}], "assumed": [...]}"""
-    environment, triggered_runs = simulate(repo, event, envs)
+    environment, triggered_runs = simulate(repo, event, delivery)
     result: dict[str, Any] = {
         "environment": environment,
         "workflows": [

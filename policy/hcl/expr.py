@@ -49,7 +49,7 @@ from policy.hcl.values import (
     type_name,
     unknown_like,
 )
-from policy.model import Unknown, has_unknown
+from policy.model import Shape, Unknown, has_unknown
 
 
 class Namespace(Protocol):
@@ -179,7 +179,10 @@ def _template(node: Template, scope: Scope) -> Any:
         return evaluate(parts[0].expr, scope)
     out: list[str] = []
     unknown = _render(parts, scope, out)
-    return unknown if unknown is not None else "".join(out)
+    if unknown is not None:
+        # What is known of the string stays: an ARN whose account is not known yet still names a role.
+        return Unknown(unknown.reason, partial=Shape("".join(out))) if unknown.partial is None else unknown
+    return "".join(out)
 
 
 def _render(parts: tuple[Any, ...], scope: Scope, out: list[str]) -> Unknown | None:
@@ -191,6 +194,8 @@ def _render(parts: tuple[Any, ...], scope: Scope, out: list[str]) -> Unknown | N
             value = evaluate(part.expr, scope)
             if has_unknown(value):
                 unknown = unknown if unknown is not None else unknown_like(value)
+                shape = value.partial if isinstance(value, Unknown) and isinstance(value.partial, Shape) else None
+                out.append(shape if shape is not None else Shape.PART)
             elif value is None:
                 raise EvalError("a template interpolation value is null")
             elif isinstance(value, list | dict | LazyObject):
@@ -200,14 +205,14 @@ def _render(parts: tuple[Any, ...], scope: Scope, out: list[str]) -> Unknown | N
         elif isinstance(part, IfDirective):
             cond = evaluate(part.cond, scope)
             if isinstance(cond, Unknown):
-                return Unknown(cond.reason)
+                return Unknown(cond.reason, partial=Shape(Shape.PART))  # nothing of the string is known
             branch = part.then if to_bool(cond) else part.otherwise
             inner = _render(branch, scope, out)
             unknown = unknown if unknown is not None else inner
         elif isinstance(part, ForDirective):
             coll = evaluate(part.collection, scope)
             if isinstance(coll, Unknown):
-                return Unknown(coll.reason)
+                return Unknown(coll.reason, partial=Shape(Shape.PART))
             for key, value in iterate(coll):
                 symbols = {part.value_var: value}
                 if part.key_var:

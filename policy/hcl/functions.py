@@ -42,7 +42,7 @@ from policy.hcl.values import (
     unify_primitives,
     unknown_like,
 )
-from policy.model import Unknown, has_unknown
+from policy.model import Shape, Unknown, has_unknown
 
 
 @dataclass(frozen=True)
@@ -647,7 +647,9 @@ def _element(ctx: Ctx, items: Any, index: Any) -> Any:
 
 def _flatten_into(items: list[Any], out: list[Any]) -> Unknown | None:
     for item in items:
-        if isinstance(item, Unknown):
+        if isinstance(item, Unknown) and isinstance(item.partial, Shape):
+            out.append(item)  # a string not known yet (a template): an element, not a list to flatten
+        elif isinstance(item, Unknown):
             return item
         if isinstance(item, list):
             found = _flatten_into(item, out)
@@ -988,8 +990,10 @@ def _tonumber(ctx: Ctx, value: Any) -> Any:
     return None if value is None else to_number(value)
 
 
-@fn("tostring", unknowns="shallow")
+@fn("tostring", unknowns="pass")
 def _tostring(ctx: Ctx, value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return value  # the same string once known: what is known of it already (a policy's partial) stays
     return None if value is None else _str(value)
 
 

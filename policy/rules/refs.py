@@ -47,12 +47,24 @@ def points_at(value: Any, holder: Resource, target: Resource) -> bool:
     for address in referenced_addresses(value, holder):
         if address == target.address or (address + "[0]") == target.address:
             return True
-        if "[" not in address and target.address.startswith(address + "["):
+        if "[" not in address and target.address.startswith(address + "[") and _same_instance(holder, target):
             return True
     if isinstance(value, str) and value:
         return value in {target.values.get(k) for k in ("id", "bucket", "name", "arn") if isinstance(
             target.values.get(k), str)}
     return False
+
+
+_LAST_INDEX = re.compile(r"\[([^\]]*)\]$")
+
+
+def _same_instance(holder: Resource, target: Resource) -> bool:
+    """A reference that lost its index (`aws_iam_role.this[each.key]` in a plan) reaches the target
+    instance with the holder's own key when both are keyed alike: for_each over the same set."""
+    mine, theirs = _LAST_INDEX.search(holder.address), _LAST_INDEX.search(target.address)
+    if not mine or not theirs or mine[1].startswith('"') != theirs[1].startswith('"'):
+        return True
+    return mine[1] == theirs[1]
 
 
 def refers_to_type(value: Any, holder: Resource, *types: str) -> bool:

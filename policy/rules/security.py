@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from policy.model import Finding, Level, Resource, Severity, Unknown, is_unknown
+from policy.model import Finding, Resource, Severity, Shape, Unknown, is_unknown
 from policy.rules.base import Context, Rule, as_bool, as_list
 from policy.rules.refs import points_at, refers_to_type
 from policy.rules.sizing import as_int
 
 _KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/(?!aws/).+)$")
 _KMS_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_alias")
-IAM_ACTIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "iam_actions.yaml"
 
 
 def customer_key(value: Any, holder: Resource) -> bool | None:
@@ -436,7 +431,8 @@ class BucketVersioning(_BucketRule):
 def policy_document(value: Any) -> dict[str, Any] | Unknown | None:
     """A policy as a dict: from a JSON string, a dict, or the known part of an Unknown."""
     if isinstance(value, Unknown):
-        return policy_document(value.partial) if value.partial is not None else value
+        return policy_document(value.partial) if isinstance(value.partial, dict | str) and not isinstance(
+            value.partial, Shape) else value
     if isinstance(value, dict):
         return value
     if isinstance(value, str):
@@ -496,134 +492,8 @@ class EcrScanAndImmutable(Rule):
             yield self.fail(ctx, resource, "scan_on_push is off", actual=scan[0] if scan else None, expected=True)
 
 
-@cache
-def iam_actions() -> dict[str, Any]:
-    return yaml.safe_load(IAM_ACTIONS_FILE.read_text())
-
-
-def is_write_action(action: str) -> bool:
-    """Write, permissions or tagging access, judged from the action's verb (see data/iam_actions.yaml)."""
-    data = iam_actions()
-    _, _, name = action.partition(":")
-    if "*" in name:
-        # service:* or service:Put* can reach write actions unless the prefix is read-only
-        prefix = name.split("*", 1)[0]
-        return not any(prefix.startswith(v) for v in data["read_verbs"]) or prefix == ""
-    return not any(name.startswith(v) for v in data["read_verbs"])
-
-
-class IamWildcards(Rule):
-    id = "RPY-SEC-018"
-    slug = "iam-wildcards"
-    title = "IAM policies grant no *:* and no write action on every resource"
-    family = "security"
-    severity = Severity.CRITICAL
-    resource_types = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy",
-                      "aws_iam_role_policy_attachment", "aws_iam_role")
-    rationale = "A wildcard grant turns any compromised task or workflow into an account takeover."
-    remediation = "Name the actions and scope Resource to the ARNs the principal needs."
-
-    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
-        if resource.type == "aws_iam_role_policy_attachment":
-            arn = resource.get("policy_arn")
-            if isinstance(arn, str) and arn.rsplit("/", 1)[-1] in iam_actions()["broad_managed_policies"]:
-                yield self.fail(ctx, resource, f"attaches {arn.rsplit('/', 1)[-1]}, which allows almost every action "
-                                "on every resource", actual=arn, expected="a policy scoped to the role's needs")
-            return
-        docs = [resource.get("policy")] if resource.type != "aws_iam_role" else [
-            b.get("policy") for b in resource.blocks("inline_policy")]
-        for raw in docs:
-            doc = policy_document(raw)
-            if isinstance(doc, Unknown):
-                yield self.unknown(ctx, resource, "policy", doc)
-                continue
-            yield from self._check_doc(doc or {}, resource, ctx)
-
-    def _check_doc(self, doc: dict[str, Any], resource: Resource, ctx: Context) -> Iterable[Finding]:
-        exempt = set(iam_actions()["actions_without_resource_scoping"])
-        for index, st in enumerate(statements(doc)):
-            if st.get("Effect", "Allow") != "Allow":
-                continue
-            where = f"statement {st.get('Sid') or index}"
-            actions = [a for a in as_list(st.get("Action")) if isinstance(a, str)]
-            if st.get("NotAction") is not None:
-                yield self.fail(ctx, resource, f"{where} allows NotAction, i.e. everything else",
-                                actual=st.get("NotAction"), expected="explicit actions")
-            if any(a in ("*", "*:*") for a in actions):
-                yield self.fail(ctx, resource, f"{where} allows every action (*)", actual=actions,
-                                expected="named actions")
-                continue
-            resources = as_list(st.get("Resource"))
-            if any(is_unknown(r) for r in resources) or "*" not in resources:
-                continue
-            writes = sorted(a for a in actions if is_write_action(a) and a not in exempt)
-            if writes:
-                yield self.fail(ctx, resource, f"{where} allows write actions on every resource: {', '.join(writes)}",
-                                actual={"Action": writes, "Resource": "*"}, expected="Resource scoped to ARNs")
-
-
-class OidcTrust(Rule):
-    id = "RPY-SEC-019"
-    slug = "oidc-trust"
-    title = "GitHub OIDC roles pin the audience and scope sub to a repo and an environment"
-    family = "security"
-    severity = Severity.CRITICAL
-    resource_types = ("aws_iam_role",)
-    rationale = "A wildcard sub lets any repository's (or any branch's) workflow assume the deploy role."
-    remediation = 'Require StringEquals aud = "sts.amazonaws.com" and sub = "repo:<org>/<repo>:environment:<env>".'
-    _SUB = re.compile(r"^repo:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+:environment:(?P<env>[A-Za-z0-9_.-]+)$")
-    _PROVIDER = "token.actions.githubusercontent.com"
-
-    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
-        doc = policy_document(resource.get("assume_role_policy"))
-        if isinstance(doc, Unknown):
-            yield self.unknown(ctx, resource, "assume_role_policy", doc)
-            return
-        for st in statements(doc or {}):
-            principal = st.get("Principal") or {}
-            federated = as_list(principal.get("Federated")) if isinstance(principal, dict) else []
-            if st.get("Effect") != "Allow" or not any(
-                is_unknown(f) or self._PROVIDER in str(f) for f in federated
-            ):
-                continue
-            yield from self._check_statement(st, resource, ctx)
-
-    def _check_statement(self, st: dict[str, Any], resource: Resource, ctx: Context) -> Iterable[Finding]:
-        cond = st.get("Condition") or {}
-        equals = cond.get("StringEquals") or {}
-        like = cond.get("StringLike") or {}
-        aud = as_list(equals.get(f"{self._PROVIDER}:aud"))
-        want_aud = ctx.policy.get("oidc_audience", "sts.amazonaws.com")
-        if aud != [want_aud]:
-            yield self.fail(ctx, resource, f"aud is {aud or 'not pinned'}", actual=aud, expected=[want_aud])
-        subs = as_list(equals.get(f"{self._PROVIDER}:sub")) + as_list(like.get(f"{self._PROVIDER}:sub"))
-        if not subs:
-            yield self.fail(ctx, resource, "sub is not restricted: any repository can assume the role",
-                            actual=None, expected="repo:<org>/<repo>:environment:<env>")
-        envs: set[str] = set()
-        for sub in subs:
-            if is_unknown(sub):
-                yield self.unknown(ctx, resource, "sub", sub)
-                continue
-            match = self._SUB.match(str(sub))
-            if not match or any(ch in str(sub) for ch in "*?"):
-                yield self.fail(ctx, resource, f"sub {sub!r} is not one repository and one environment",
-                                actual=sub, expected="repo:<org>/<repo>:environment:<env>")
-            else:
-                envs.add(match["env"])
-        if ctx.workflow_environments is None:
-            if envs:
-                yield self._finding(
-                    ctx, resource, "cross-check of trust-policy environments against the workflows skipped: "
-                    ".github/workflows does not exist yet", sorted(envs), None, None, Level.ADVISORY, "unknown")
-        else:
-            for env in sorted(envs - ctx.workflow_environments):
-                yield self.fail(ctx, resource, f"environment {env!r} is not used by any workflow",
-                                actual=env, expected=sorted(ctx.workflow_environments))
-
-
 RULES = [
     RdsEncryption, CacheEncryption, BucketEncryption, LogGroupKms, SecretKms, EcrKms, DatabaseNotPublic, OpenIngress,
     ProdHttps, HttpRedirectsOnly, DatabaseDeletionProtection, DatabaseBackups, PerformanceInsights,
-    BucketPublicAccessBlock, BucketVersioning, BucketTlsOnly, EcrScanAndImmutable, IamWildcards, OidcTrust,
+    BucketPublicAccessBlock, BucketVersioning, BucketTlsOnly, EcrScanAndImmutable,
 ]

@@ -1,43 +1,171 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_iam_session_context" "current" {
+  arn = data.aws_caller_identity.current.arn
+}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
+  iam        = "arn:${local.partition}:iam::${local.account_id}"
 
-  state_bucket_arn   = "arn:${local.partition}:s3:::${var.state_bucket_name}"
-  deploy_role_prefix = "${var.project}-deploy"
+  state_bucket_arn = "arn:${local.partition}:s3:::${var.state_bucket_name}"
+  repo             = var.github_repository
 
-  # Deploy role names (<project>-deploy-<env>) do not match the <project>-<env>-*
-  # pattern they may manage, so a deploy role can never edit its own permissions.
-  env_name = { for env in var.environments : env => "${var.project}-${env}" }
+  # Per env: its delivery rules (tiers.yaml, the one table infra detect-env also reads) and the names
+  # of what bootstrap makes for it. Role and policy names start <project>-deploy-, -plan- and
+  # -boundary-, so none of them matches the <project>-<env>-* names a deploy role may manage.
+  tiers = yamldecode(file("${path.module}/../tiers.yaml")).tiers
+  envs = {
+    for env in var.environments : env => {
+      delivery = local.tiers[env].delivery
+      # A tier that takes pull requests (the dev preview) is reachable from pull-request code.
+      takes_pull_requests = length(try(local.tiers[env].delivery.pull_requests_into, [])) > 0
+      managed             = "${var.project}-${env}"
+      deploy_role         = "${var.project}-deploy-${env}"
+      plan_role           = "${var.project}-plan-${env}"
+      boundary            = "${var.project}-boundary-${env}"
+      others              = [for other in var.environments : other if other != env]
+    }
+  }
+
+  # The refs whose jobs may assume an env's deploy role. GitHub's filter patterns become IAM
+  # wildcards: the pattern up to its first special character, then `*` (v[0-9]+.[0-9]+.[0-9]+ becomes
+  # v*; the workflow's own tag filter stays the strict one). A tier that takes pull requests admits
+  # any ref: pull-request code reaches its role by design, and the role is bounded instead.
+  deploy_refs = {
+    for env, e in local.envs : env => e.takes_pull_requests ? ["*"] : concat(
+      [for b in try(e.delivery.branches, []) : "refs/heads/${replace(b, "/[\\[?+*].*$/", "*")}"],
+      [for t in try(e.delivery.tags, []) : "refs/tags/${replace(t, "/[\\[?+*].*$/", "*")}"],
+    )
+  }
+
+  # Subjects under the claim template `oidc_claim_keys` (see the output github_oidc_claim_template_command).
+  deploy_subjects = {
+    for env, e in local.envs : env => [
+      for pair in setproduct(var.deploy_workflows, local.deploy_refs[env]) :
+      "repo:${local.repo}:environment:${env}:job_workflow_ref:${local.repo}/.github/workflows/${pair[0]}@${pair[1]}"
+    ]
+  }
+  plan_subjects = [
+    "repo:${local.repo}:pull_request:job_workflow_ref:${local.repo}/.github/workflows/${var.plan_workflow}@refs/pull/*",
+    "repo:${local.repo}:ref:refs/*:job_workflow_ref:${local.repo}/.github/workflows/${var.plan_workflow}@refs/*",
+  ]
+
+  deploy_role_arns = { for env, e in local.envs : env => "${local.iam}:role/${e.deploy_role}" }
+  plan_role_arns   = { for env, e in local.envs : env => "${local.iam}:role/${e.plan_role}" }
+
+  # What an env's stack is made of (the services of terraform/modules). A deploy role gets these
+  # services, a plan role their Describe/List/Get actions, and nothing else.
+  services = [
+    "acm", "appconfig", "application-autoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elasticache",
+    "elasticloadbalancing", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "sns",
+  ]
+
+  # The read-only actions of those services (and IAM): every Describe*, List* and Get* that the service
+  # has (none of them has a Write access level in the Service Authorization Reference; the policy
+  # gate checks that, and flags a pattern that names no action).
+  configuration_reads = flatten([
+    for service, verbs in {
+      acm        = ["Describe", "List", "Get"], appconfig = ["List", "Get"], application-autoscaling = ["Describe", "List", "Get"],
+      cloudwatch = ["Describe", "List", "Get"], ec2 = ["Describe", "List", "Get"], ecr = ["Describe", "List", "Get"],
+      ecs        = ["Describe", "List", "Get"], elasticache = ["Describe", "List"], elasticloadbalancing = ["Describe", "Get"],
+      iam        = ["List", "Get"], kms = ["Describe", "List", "Get"], logs = ["Describe", "List", "Get"], rds = ["Describe", "List"],
+      route53    = ["List", "Get"], s3 = ["Describe", "List", "Get"], secretsmanager = ["Describe", "List", "Get"], sns = ["List", "Get"],
+    } : [for verb in verbs : "${service}:${verb}*"]
+  ])
+
+  # Actions of those services that reach code running under another role (escalation paths that
+  # cloudsplaining knows) and that no env root needs: denied outright.
+  escalation_denied = [
+    "ec2:CreateLaunchTemplateVersion",
+    "ec2:ModifyInstanceAttribute",
+    "ec2:ModifyLaunchTemplate",
+    "ecs:ExecuteCommand",
+  ]
+
+  # Reads that return data rather than configuration: a plan role never gets them (its own state
+  # excepted, through the NotResource of the deny).
+  data_reads = [
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ec2:GetConsoleOutput",
+    "ec2:GetConsoleScreenshot",
+    "ec2:GetPasswordData",
+    "logs:FilterLogEvents",
+    "logs:GetLogEvents",
+    "logs:GetLogRecord",
+    "logs:StartLiveTail",
+    "logs:StartQuery",
+    "rds:DownloadCompleteDBLogFile",
+    "rds:DownloadDBLogFilePortion",
+    "secretsmanager:BatchGetSecretValue",
+    "secretsmanager:GetRandomPassword",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+  ]
+
+  # Images promoted between envs are read from the source env's registry.
+  registry_reads = [
+    "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:DescribeRepositories",
+    "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer", "ecr:ListImages", "ecr:ListTagsForResource",
+  ]
 }
 
 ################################################################################
 # KMS key for state
 ################################################################################
 
+# Named principals only: the administrators (whoever applies bootstrap, plus key_administrators) and
+# the roles that read or write state. No statement delegates to the account root, so PowerUser-like
+# IAM grants elsewhere in the account do not reach the state.
+data "aws_iam_policy_document" "state_key" {
+  statement {
+    sid       = "KeyAdministration"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = distinct(concat([data.aws_iam_session_context.current.issuer_arn], var.key_administrators))
+    }
+  }
+
+  statement {
+    sid       = "StateReadWrite"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = values(local.deploy_role_arns)
+    }
+  }
+
+  statement {
+    sid       = "StateRead"
+    actions   = ["kms:Decrypt", "kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = values(local.plan_role_arns)
+    }
+  }
+}
+
 resource "aws_kms_key" "state" {
   description             = "${var.project}: encrypts the Terraform state bucket"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_deletion_window_days
-
-  # Root delegation only: every use is granted through IAM (the deploy roles'
-  # inline policies), and S3 calls KMS on the caller's behalf.
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "EnableAccountAdministration"
-        Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
-        Resource  = "*"
-      },
-    ]
-  })
+  policy                  = data.aws_iam_policy_document.state_key.json
 
   tags = { Name = "${var.project}-terraform-state" }
+
+  # The roles must exist before a key policy names them: KMS refuses unknown principals.
+  depends_on = [module.github_oidc]
 }
 
 resource "aws_kms_alias" "state" {
@@ -145,8 +273,8 @@ resource "aws_s3_bucket_policy" "state" {
           Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
         },
         {
-          # PowerUserAccess would otherwise let CI reconfigure or delete the bucket.
-          Sid       = "DenyDeployRolesBucketAdministration"
+          # The deploy roles hold s3:* for their stacks' buckets; none of it reaches this one's configuration.
+          Sid       = "DenyCiRolesBucketAdministration"
           Effect    = "Deny"
           Principal = { AWS = "*" }
           Action = [
@@ -161,88 +289,187 @@ resource "aws_s3_bucket_policy" "state" {
             "s3:PutLifecycleConfiguration",
           ]
           Resource  = local.state_bucket_arn
-          Condition = { ArnLike = { "aws:PrincipalArn" = values(module.github_oidc.role_arns) } }
+          Condition = { ArnLike = { "aws:PrincipalArn" = concat(values(local.deploy_role_arns), values(local.plan_role_arns)) } }
         },
       ],
       [
-        # Each deploy role reaches only its own environment's state and lock file.
-        for env, role_arn in module.github_oidc.role_arns : {
-          Sid         = "DenyDeployRole${replace(title(env), "-", "")}OtherState"
+        # Each CI role reaches only its own environment's state and lock file: dev cannot read prod state.
+        for env in var.environments : {
+          Sid         = "DenyCiRoles${replace(title(env), "-", "")}OtherState"
           Effect      = "Deny"
           Principal   = { AWS = "*" }
           Action      = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]
           NotResource = "${local.state_bucket_arn}/envs/${env}/*"
-          Condition   = { ArnEquals = { "aws:PrincipalArn" = role_arn } }
+          Condition   = { ArnEquals = { "aws:PrincipalArn" = [local.deploy_role_arns[env], local.plan_role_arns[env]] } }
         }
       ],
     )
   })
 
-  depends_on = [aws_s3_bucket_public_access_block.state]
+  depends_on = [aws_s3_bucket_public_access_block.state, module.github_oidc]
 }
 
 ################################################################################
-# GitHub OIDC deploy roles
+# Permissions boundaries: the most any role a deploy role creates may ever do
+################################################################################
+
+# What an env's own workloads call: pull images, write logs and metrics, read the env's secrets and
+# feature flags, connect to its database and cache. No IAM, no STS, nothing that creates anything.
+# Every role or policy a deploy role creates must carry this boundary (see the deploy policy), and
+# no deploy role may change it: its name is outside <project>-<env>-*.
+data "aws_iam_policy_document" "boundary" {
+  for_each = local.envs
+
+  statement {
+    sid = "WorkloadActions"
+    actions = [
+      "appconfig:GetLatestConfiguration",
+      "appconfig:StartConfigurationSession",
+      "cloudwatch:PutMetricData",
+      "ec2:DescribeNetworkInterfaces",
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetAuthorizationToken",
+      "ecr:GetDownloadUrlForLayer",
+      "elasticache:Connect",
+      "kms:Decrypt",
+      "kms:DescribeKey",
+      "kms:GenerateDataKey",
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+      "logs:GetLogEvents",
+      "logs:PutLogEvents",
+      "logs:PutRetentionPolicy",
+      "rds-db:connect",
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.others) > 0 ? [1] : []
+    content {
+      sid         = "NoOtherEnvironmentsByName"
+      effect      = "Deny"
+      not_actions = local.registry_reads
+      resources   = flatten([for o in each.value.others : ["arn:${local.partition}:*:*:*:*${var.project}-${o}*", "arn:${local.partition}:*:*:*:*${var.project}-*-${o}"]])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.others) > 0 ? [1] : []
+    content {
+      sid         = "NoOtherEnvironmentsByTag"
+      effect      = "Deny"
+      not_actions = local.registry_reads
+      resources   = ["*"]
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/Environment"
+        values   = each.value.others
+      }
+    }
+  }
+}
+
+resource "aws_iam_policy" "boundary" {
+  for_each = local.envs
+
+  name        = each.value.boundary
+  description = "Permissions boundary of every role the ${each.key} deploy role creates."
+  policy      = data.aws_iam_policy_document.boundary[each.key].json
+
+  tags = { Environment = each.key, Purpose = "permissions-boundary" }
+}
+
+################################################################################
+# Deploy and plan roles, assumed through GitHub's OIDC tokens
 ################################################################################
 
 data "aws_iam_policy_document" "deploy" {
-  for_each = toset(var.environments)
+  for_each = local.envs
 
+  # The services of the stack. Resource "*" because Terraform creates what has no ARN yet and EC2
+  # names things by id; what keeps a role to its env is the two Deny statements below (one account
+  # for all envs) or the account itself (one account per env, the recommended layout).
   statement {
-    sid = "ManageEnvironmentRoles"
-    actions = [
-      "iam:CreateRole",
-      "iam:DeleteRole",
-      "iam:GetRole",
-      "iam:UpdateRole",
-      "iam:UpdateRoleDescription",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:TagRole",
-      "iam:UntagRole",
-      "iam:ListRoleTags",
-      "iam:PutRolePolicy",
-      "iam:GetRolePolicy",
-      "iam:DeleteRolePolicy",
-      "iam:ListRolePolicies",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:PassRole",
-    ]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.env_name[each.key]}-*"]
+    sid       = "StackServices"
+    actions   = [for s in local.services : "${s}:*"]
+    resources = ["*"]
   }
 
-  # Only AWS service-role policies and the environment's own policies may be
-  # attached, so CI cannot hand an environment role AdministratorAccess.
   statement {
-    sid       = "AttachScopedPolicies"
-    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${local.env_name[each.key]}-*"]
+    sid       = "DenyEscalationActions"
+    effect    = "Deny"
+    actions   = local.escalation_denied
+    resources = ["*"]
+  }
 
+  # IAM: only roles and policies named <project>-<env>-*, and only carrying the env's boundary.
+  statement {
+    sid = "RolesWithBoundary"
+    actions = [
+      "iam:AttachRolePolicy",
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+    ]
+    resources = ["${local.iam}:role/${each.value.managed}-*"]
     condition {
-      test     = "ArnLike"
-      variable = "iam:PolicyARN"
-      values = [
-        "arn:${local.partition}:iam::aws:policy/service-role/*",
-        "arn:${local.partition}:iam::${local.account_id}:policy/${local.env_name[each.key]}-*",
-      ]
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.boundary[each.key].arn]
     }
   }
 
   statement {
-    sid = "ManageEnvironmentPolicies"
+    sid = "RoleHousekeeping"
+    actions = [
+      "iam:DeleteRole",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:ListRoleTags",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+    ]
+    resources = ["${local.iam}:role/${each.value.managed}-*"]
+  }
+
+  # Passing a role is safe only because every role of that name had to be created with the boundary.
+  statement {
+    sid       = "PassBoundedRoles"
+    actions   = ["iam:PassRole"]
+    resources = ["${local.iam}:role/${each.value.managed}-*"]
+  }
+
+  statement {
+    sid = "EnvironmentPolicies"
     actions = [
       "iam:CreatePolicy",
+      "iam:CreatePolicyVersion",
       "iam:DeletePolicy",
+      "iam:DeletePolicyVersion",
       "iam:GetPolicy",
       "iam:GetPolicyVersion",
+      "iam:ListPolicyTags",
       "iam:ListPolicyVersions",
-      "iam:CreatePolicyVersion",
-      "iam:DeletePolicyVersion",
       "iam:TagPolicy",
       "iam:UntagPolicy",
-      "iam:ListPolicyTags",
     ]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:policy/${local.env_name[each.key]}-*"]
+    resources = ["${local.iam}:policy/${each.value.managed}-*"]
   }
 
   statement {
@@ -251,23 +478,77 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["arn:${local.partition}:iam::aws:policy/*"]
   }
 
+  # ECS, ELB, RDS, ElastiCache and Application Auto Scaling create their service-linked roles on first use.
   statement {
-    sid       = "ListStateBucket"
-    actions   = ["s3:ListBucket"]
-    resources = [local.state_bucket_arn]
+    sid       = "ServiceLinkedRoles"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["${local.iam}:role/aws-service-role/*"]
   }
 
-  # State and its lock file (use_lockfile writes <key>.tflock next to the state).
+  # Nothing can take the boundary away or rewrite it (belt and braces: the names above never match it).
+  statement {
+    sid       = "DenyBoundaryChanges"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+    resources = ["${local.iam}:role/*", aws_iam_policy.boundary[each.key].arn]
+  }
+
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${local.state_bucket_arn}/envs/${each.key}/*"]
   }
 
+  dynamic "statement" {
+    for_each = length(each.value.others) > 0 ? [1] : []
+    content {
+      sid         = "NoOtherEnvironmentsByName"
+      effect      = "Deny"
+      not_actions = local.registry_reads
+      resources   = flatten([for o in each.value.others : ["arn:${local.partition}:*:*:*:*${var.project}-${o}*", "arn:${local.partition}:*:*:*:*${var.project}-*-${o}"]])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.others) > 0 ? [1] : []
+    content {
+      sid         = "NoOtherEnvironmentsByTag"
+      effect      = "Deny"
+      not_actions = local.registry_reads
+      resources   = ["*"]
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/Environment"
+        values   = each.value.others
+      }
+    }
+  }
+}
+
+# Pull requests plan with this role: configuration reads, the env's own state, nothing else. No
+# write, no lock (plans run with -lock=false), no secret, log, image or parameter data. The state
+# key's policy names the plan roles for kms:Decrypt, which is all S3 needs to serve the state.
+data "aws_iam_policy_document" "plan" {
+  for_each = local.envs
+
   statement {
-    sid       = "UseStateKey"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
-    resources = [aws_kms_key.state.arn]
+    sid       = "ReadConfiguration"
+    actions   = local.configuration_reads
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "DenyDataReads"
+    effect    = "Deny"
+    actions   = local.data_reads
+    resources = ["*"]
+  }
+
+  statement {
+    sid           = "DenyObjectsButOwnState"
+    effect        = "Deny"
+    actions       = ["s3:GetObject", "s3:GetObjectVersion"]
+    not_resources = ["${local.state_bucket_arn}/envs/${each.key}/*"]
   }
 }
 
@@ -277,16 +558,28 @@ module "github_oidc" {
   create_oidc_provider = var.create_oidc_provider
   oidc_provider_arn    = var.oidc_provider_arn
   github_repository    = var.github_repository
-  environments         = var.environments
-  role_name_prefix     = local.deploy_role_prefix
   max_session_duration = var.deploy_role_max_session_duration
 
-  # PowerUserAccess covers every service of the env roots except IAM; the
-  # inline policy adds IAM scoped to the environment's own roles and policies,
-  # and the state bucket/key (kept explicit so they survive a narrower
-  # managed policy later).
-  managed_policy_arns = ["arn:${local.partition}:iam::aws:policy/PowerUserAccess"]
-  inline_policy_json  = { for env, doc in data.aws_iam_policy_document.deploy : env => doc.json }
+  roles = merge(
+    {
+      for env, e in local.envs : e.deploy_role => {
+        description          = "Deploys ${env}: GitHub jobs in environment ${env}${e.takes_pull_requests ? "" : " on its protected refs"}, running ${join(", ", var.deploy_workflows)}."
+        subjects             = local.deploy_subjects[env]
+        inline_policy        = data.aws_iam_policy_document.deploy[env].json
+        permissions_boundary = null
+        tags                 = { Environment = env, Purpose = "deploy" }
+      }
+    },
+    {
+      for env, e in local.envs : e.plan_role => {
+        description          = "Plans ${env} read-only (pull requests included): configuration reads and ${env}'s state."
+        subjects             = local.plan_subjects
+        inline_policy        = data.aws_iam_policy_document.plan[env].json
+        permissions_boundary = null
+        tags                 = { Environment = env, Purpose = "plan" }
+      }
+    },
+  )
 
   tags = { Component = "github-oidc" }
 }

@@ -19,8 +19,23 @@ output "oidc_provider_arn" {
 }
 
 output "deploy_role_arns" {
-  description = "Deploy role ARN per environment (map env -> ARN): the role-to-assume of each GitHub environment."
-  value       = module.github_oidc.role_arns
+  description = "Deploy role ARN per environment (map env -> ARN): the variable AWS_DEPLOY_ROLE_ARN of each GitHub environment."
+  value       = { for env, e in local.envs : env => module.github_oidc.role_arns[e.deploy_role] }
+}
+
+output "plan_role_arns" {
+  description = "Read-only plan role ARN per environment (map env -> ARN): as JSON, the repository variable AWS_PLAN_ROLE_ARNS."
+  value       = { for env, e in local.envs : env => module.github_oidc.role_arns[e.plan_role] }
+}
+
+output "permissions_boundary_arns" {
+  description = "Permissions boundary per environment (map env -> policy ARN): every role an env's deploy role creates must carry it."
+  value       = { for env in var.environments : env => aws_iam_policy.boundary[env].arn }
+}
+
+output "github_oidc_claim_template_command" {
+  description = "The one command that sets the repository's OIDC subject claim template the trust policies expect (run once, as a repository admin, with the GitHub CLI)."
+  value       = "gh api --method PUT repos/${var.github_repository}/actions/oidc/customization/sub --input - <<< '{\"use_default\":false,\"include_claim_keys\":[\"repo\",\"context\",\"job_workflow_ref\"]}'"
 }
 
 output "backend_config" {

@@ -31,7 +31,7 @@ variable "github_repository" {
 }
 
 variable "environments" {
-  description = "Environments that get a deploy role and a state prefix envs/<env>/ (also the GitHub environment names)."
+  description = "Environments of this account: each gets a deploy role, a plan role, a permissions boundary and a state prefix envs/<env>/ (also the GitHub environment names; each must be a tier of terraform/tiers.yaml). One account per environment is the recommended layout: apply bootstrap once per account with that account's environment."
   type        = list(string)
   default     = ["dev", "staging", "prod"]
 
@@ -95,4 +95,37 @@ variable "deploy_role_max_session_duration" {
   description = "Maximum session length of the deploy roles, in seconds; a prod apply that creates an Aurora cluster can take over an hour."
   type        = number
   default     = 7200
+}
+
+variable "deploy_workflows" {
+  description = "Workflow files whose jobs may assume a deploy role (the job_workflow_ref of the OIDC token): the reusable deploy pipeline and image build, and the manual feature-flag and OIDC-test workflows."
+  type        = list(string)
+  default     = ["deploy-pipeline.yml", "build-image.yml", "15-feature-flags.yml", "00-test-oidc.yml"]
+
+  validation {
+    condition     = length(var.deploy_workflows) >= 1 && alltrue([for w in var.deploy_workflows : can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", w))])
+    error_message = "deploy_workflows must name workflow files of .github/workflows (e.g. deploy-pipeline.yml), no paths or wildcards."
+  }
+}
+
+variable "plan_workflow" {
+  description = "The workflow file whose jobs may assume the read-only plan roles, from pull requests included."
+  type        = string
+  default     = "deploy-pipeline.yml"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+\\.ya?ml$", var.plan_workflow))
+    error_message = "plan_workflow must name a workflow file of .github/workflows."
+  }
+}
+
+variable "key_administrators" {
+  description = "IAM principal ARNs that administer the state key besides whoever applies bootstrap (a break-glass role, say). The key policy names no one else: KMS keys never delegate to the account root here."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.key_administrators : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
+    error_message = "key_administrators must hold IAM role or user ARNs."
+  }
 }

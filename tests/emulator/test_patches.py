@@ -420,12 +420,10 @@ _ENCRYPTED = {
 
 
 def _replication_group(aws: Aws, rg_id: str, subnet_group: str, **shape: object) -> dict:
+    """shape overrides the encrypted defaults; a None leaves the argument out."""
+    args = {k: v for k, v in {**_ENCRYPTED, **shape}.items() if v is not None}
     return aws("elasticache").create_replication_group(
-        ReplicationGroupId=rg_id,
-        ReplicationGroupDescription="d",
-        CacheSubnetGroupName=subnet_group,
-        **_ENCRYPTED,
-        **shape,
+        ReplicationGroupId=rg_id, ReplicationGroupDescription="d", CacheSubnetGroupName=subnet_group, **args
     )["ReplicationGroup"]
 
 
@@ -584,6 +582,67 @@ def test_cache_subnet_group_cannot_be_deleted_without_patch(without_patch: Calla
     name = _cache_subnet_group(aws, "ec-del-gap")
     with pytest.raises(Exception, match=r"invalid XML|500"):
         aws("elasticache").delete_cache_subnet_group(CacheSubnetGroupName=name)
+
+
+def _iam_users(aws: Aws, prefix: str) -> list[str]:
+    ec = aws("elasticache")
+    ec.create_user(UserId=f"{prefix}-default", UserName="default", Engine="redis", AccessString="off -@all",
+                   AuthenticationMode={"Type": "no-password-required"})
+    ec.create_user(UserId=f"{prefix}-app", UserName=f"{prefix}-app", Engine="redis", AccessString="on ~* +@all",
+                   AuthenticationMode={"Type": "iam"})
+    return [f"{prefix}-default", f"{prefix}-app"]
+
+
+def test_user_group_lifecycle_with_a_replication_group(aws: Aws) -> None:
+    ec = aws("elasticache")
+    users = _iam_users(aws, "ug")
+    created = ec.create_user_group(UserGroupId="ug", Engine="redis", UserIds=users,
+                                   Tags=[{"Key": "Environment", "Value": "dev"}])
+    assert created["Status"] == "creating" and created["ARN"].endswith(":usergroup:ug")
+    (group,) = ec.describe_user_groups(UserGroupId="ug")["UserGroups"]
+    assert group["Status"] == "active" and sorted(group["UserIds"]) == sorted(users)
+    assert ec.list_tags_for_resource(ResourceName=group["ARN"])["TagList"] == [{"Key": "Environment", "Value": "dev"}]
+    rg = _replication_group(aws, "with-users", _cache_subnet_group(aws, "ec-ug"), NumCacheClusters=1,
+                            UserGroupIds=["ug"], AuthToken=None)
+    assert rg["UserGroupIds"] == ["ug"]
+    assert ec.describe_user_groups(UserGroupId="ug")["UserGroups"][0]["ReplicationGroups"] == ["with-users"]
+    with pytest.raises(ClientError, match="InvalidUserGroupState"):
+        ec.delete_user_group(UserGroupId="ug")
+    ec.delete_replication_group(ReplicationGroupId="with-users")
+    assert ec.delete_user_group(UserGroupId="ug")["Status"] == "deleting"
+    assert ec.describe_user_groups()["UserGroups"] == []
+    with pytest.raises(ClientError, match="UserGroupNotFound"):
+        ec.describe_user_groups(UserGroupId="ug")
+
+
+def test_user_groups_refuse_what_aws_refuses(aws: Aws) -> None:
+    ec = aws("elasticache")
+    default, app = _iam_users(aws, "bad")
+    with pytest.raises(ClientError, match="DefaultUserRequired"):
+        ec.create_user_group(UserGroupId="no-default", Engine="redis", UserIds=[app])
+    with pytest.raises(ClientError, match="UserNotFound"):
+        ec.create_user_group(UserGroupId="ghost", Engine="redis", UserIds=[default, "nobody"])
+    ec.create_user_group(UserGroupId="ok", Engine="redis", UserIds=[default])
+    with pytest.raises(ClientError, match="UserGroupAlreadyExists"):
+        ec.create_user_group(UserGroupId="ok", Engine="redis", UserIds=[default])
+    with pytest.raises(ClientError, match="DefaultUserRequired"):
+        ec.modify_user_group(UserGroupId="ok", UserIdsToRemove=[default])
+    subnets = _cache_subnet_group(aws, "ec-bad")
+    with pytest.raises(ClientError, match="UserGroupNotFound"):
+        _replication_group(aws, "rg-ghost", subnets, NumCacheClusters=1, UserGroupIds=["missing"], AuthToken=None)
+    with pytest.raises(ClientError, match="InvalidParameterCombination"):
+        _replication_group(aws, "rg-token", subnets, NumCacheClusters=1, UserGroupIds=["ok"])  # and its AuthToken
+    with pytest.raises(ClientError, match="InvalidParameterCombination"):
+        _replication_group(aws, "rg-plain", subnets, NumCacheClusters=1, UserGroupIds=["ok"], AuthToken=None,
+                           TransitEncryptionEnabled=False)
+
+
+@shows_gap_of("elasticache_user_groups")
+def test_user_groups_do_not_exist_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("elasticache_user_groups")
+    users = _iam_users(aws, "gap")
+    with pytest.raises(Exception, match=r"invalid XML|500|not.*implemented"):
+        aws("elasticache").create_user_group(UserGroupId="gap", Engine="redis", UserIds=users)
 
 
 # ---- AppConfig ------------------------------------------------------------------------------------

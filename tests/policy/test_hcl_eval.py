@@ -570,9 +570,10 @@ def test_env_task_definition_container_secrets(envs, env):
     (container,) = defs.partial
     assert container["essential"] is True
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-    assert set(secrets) == {"DB_USERNAME", "DB_PASSWORD", "JWT_SECRET", "REDIS_AUTH_TOKEN"}
+    assert set(secrets) == {"DB_USERNAME", "DB_PASSWORD", "JWT_SECRET"}  # Redis: IAM sign-in, no secret
     assert all(isinstance(v, Unknown) for v in secrets.values())
-    assert {e["name"]: e["value"] for e in container["environment"]}["APP_ENV"] == env
+    plain = {e["name"]: e["value"] for e in container["environment"]}
+    assert plain["APP_ENV"] == env and "REDIS_USER" in plain
     assert not any(e["name"] in secrets for e in container["environment"])
 
 
@@ -583,17 +584,29 @@ def test_bootstrap_oidc_trust_policy():
     repo = json.loads(tfvars["github_repository"])
     roles = {k: r for k, r in resources.items() if r.type == "aws_iam_role" and ".github_oidc." in k}
     assert roles, "no OIDC roles"
+    workflow = f"job_workflow_ref:{repo}/.github/workflows/deploy-pipeline.yml"
+    expected = {  # the subjects of the claim template repo, context, job_workflow_ref
+        "rupaya-deploy-prod": [f"repo:{repo}:environment:prod:{workflow}@refs/heads/main",
+                               f"repo:{repo}:environment:prod:{workflow}@refs/tags/v*"],
+        "rupaya-deploy-staging": [f"repo:{repo}:environment:staging:{workflow}@refs/heads/release/*"],
+        "rupaya-deploy-dev": [f"repo:{repo}:environment:dev:{workflow}@*"],
+        "rupaya-plan-prod": [f"repo:{repo}:pull_request:{workflow}@refs/pull/*",
+                             f"repo:{repo}:ref:refs/*:{workflow}@refs/*"],
+    }
     for address, role in roles.items():
-        env = address.split('"')[1]
+        name = address.split('"')[1]
         trust = role.values["assume_role_policy"]
         assert isinstance(trust, Unknown)  # the OIDC provider ARN is only known at plan
         (statement,) = trust.partial["Statement"]
         assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-        assert statement["Condition"]["StringEquals"] == {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": f"repo:{repo}:environment:{env}",
-        }
+        audience = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+        assert statement["Condition"]["StringEquals"] == audience
+        subjects = statement["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"]
+        assert all(s.startswith(f"repo:{repo}:") for s in subjects)
+        for subject in expected.get(name, []):
+            assert subject in subjects, (name, subject, subjects)
         assert isinstance(statement["Principal"]["Federated"], Unknown)
+    assert set(expected) <= {a.split('"')[1] for a in roles}
 
 
 def test_three_envs_evaluate_quickly():

@@ -108,7 +108,7 @@ def test_live_reads_each_type_the_plan_has_and_a_rule_reads(dev):
         "aws_ecs_service", "aws_ecs_task_definition", "aws_eip", "aws_elasticache_replication_group", "aws_iam_role",
         "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_kms_alias", "aws_kms_key", "aws_lb",
         "aws_lb_listener", "aws_nat_gateway", "aws_rds_cluster", "aws_rds_cluster_instance",
-        "aws_secretsmanager_secret", "aws_security_group", "aws_sns_topic", "aws_subnet",
+        "aws_secretsmanager_secret", "aws_security_group", "aws_sns_topic", "aws_sns_topic_policy", "aws_subnet",
         "aws_vpc_security_group_ingress_rule",
     ]
     assert {rtype: found.types.get(rtype, 0) for rtype in checked} == checked
@@ -280,8 +280,7 @@ def test_a_role_trusting_any_github_repository(dev, tiers):
                  lambda: iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(original))):
         found = failures(evaluate(dev, tiers), "RPY-SEC-019")
         assert {f.resource for f in found} == {f"aws_iam_role.{role}"}
-        assert {f.message for f in found} >= {"aud is not pinned", "sub 'repo:*' is not one repository and one "
-                                                                   "environment"}
+        assert {f.message for f in found} >= {"aud is not pinned", "sub 'repo:*' is not one repository's claim"}
     assert not failures(evaluate(dev, tiers), "RPY-SEC-019")
 
 

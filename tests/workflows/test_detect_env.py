@@ -6,13 +6,14 @@ import pytest
 from cli_run import assert_one_line_error, infra
 
 from infra.errors import InfraError
+from infra.project import Project
 from infra.workflows.detect import detect
 
-ENVS = ["dev", "staging", "prod"]
+DELIVERY = Project.discover().delivery  # tiers.yaml's own rules: the tests read what the workflows read
 
 
 @pytest.mark.parametrize(("event", "ref", "extra", "env"), [
-    # The seed's rules: feature/* -> dev, release/* -> staging, main and v*.*.* tags -> prod.
+    # The seed's rules: feature/* -> dev, release/* -> staging, main and semver tags -> prod.
     ("push", "refs/heads/feature/new-auth", {}, "dev"),
     ("push", "refs/heads/feature/JIRA-12_x", {}, "dev"),
     ("push", "refs/heads/release/v1.2.0", {}, "staging"),
@@ -20,6 +21,12 @@ ENVS = ["dev", "staging", "prod"]
     ("push", "main", {}, "prod"),  # github.ref_name of a branch push
     ("push", "refs/tags/v1.2.0", {}, "prod"),
     ("push", "refs/tags/v10.20.30", {}, "prod"),
+    ("push", "refs/tags/v1.2.3-rc.4", {}, "prod"),
+    # Tags that look like versions but are not strict semver deploy nothing.
+    ("push", "refs/tags/v1..", {}, "none"),
+    ("push", "refs/tags/vX.Y.Z-evil", {}, "none"),
+    ("push", "refs/tags/v1.2.3-evil", {}, "none"),
+    ("push", "refs/tags/v1.2.3.4", {}, "none"),
     # Branches and tags that deploy nothing.
     ("push", "refs/heads/develop", {}, "none"),
     ("push", "refs/heads/bugfix/crash", {}, "none"),
@@ -42,7 +49,7 @@ ENVS = ["dev", "staging", "prod"]
     ("create", "refs/tags/v1.2.0", {}, "none"),
 ])
 def test_rules(event, ref, extra, env):
-    assert detect(event, ref, ENVS, extra.get("inputs"), extra.get("base_ref")).environment == env
+    assert detect(event, ref, DELIVERY, extra.get("inputs"), extra.get("base_ref")).environment == env
 
 
 @pytest.mark.parametrize(("event", "ref", "extra", "message"), [
@@ -56,15 +63,17 @@ def test_rules(event, ref, extra, env):
     ("push", "  ", {}, "--ref is empty"),
     ("pull_request", "refs/pull/7/merge", {}, "needs --base-ref"),
     ("push", "refs/heads/main", {"base_ref": "develop"}, "--base-ref is for pull_request"),
+    ("pull_request", "refs/pull/7/merge", {"base_ref": "refs/tags/v1.2.3"}, "is not a branch"),
 ])
 def test_bad_input_is_an_error_never_a_guess(event, ref, extra, message):
     with pytest.raises(InfraError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        detect(event, ref, ENVS, extra.get("inputs"), extra.get("base_ref"))
+        detect(event, ref, DELIVERY, extra.get("inputs"), extra.get("base_ref"))
 
 
-def test_an_env_the_rules_name_but_the_project_lacks_is_an_error():
-    with pytest.raises(InfraError, match="terraform/envs has no prod"):
-        detect("push", "refs/heads/main", ["dev", "staging"])
+def test_a_tier_without_delivery_rules_is_never_chosen_by_a_ref():
+    only_dev = {"dev": DELIVERY["dev"], "prod": {}}
+    assert detect("push", "refs/heads/main", only_dev).environment == "none"
+    assert detect("workflow_dispatch", "refs/heads/main", only_dev, {"environment": "prod"}).environment == "prod"
 
 
 def test_cli_prints_one_word_and_the_reason_on_stderr():

@@ -10,18 +10,18 @@ import pytest
 from cli_run import assert_one_line_error, infra
 
 from infra.errors import InfraError
-from infra.project import REPO_ROOT
+from infra.project import REPO_ROOT, Project
 from infra.workflows.expressions import Evaluator, interpolate
 from infra.workflows.simulate import Event, which
 
-ENVS = ["dev", "staging", "prod"]
+DELIVERY = Project.discover().delivery
 # A change to the application and both mobile apps: every workflow the seed's sequences name has
 # something to do, and no infrastructure-only workflow (10, 11) is pulled in.
 APP_CHANGE = ["backend/src/auth.ts", "mobile/android/app/build.gradle", "mobile/ios/App/AppDelegate.swift"]
 
 
 def run(name, ref, base=None, changed=APP_CHANGE, **inputs):
-    return which(REPO_ROOT, Event(name, ref, base, changed, inputs), ENVS)
+    return which(REPO_ROOT, Event(name, ref, base, changed, inputs), DELIVERY)
 
 
 def numbers(result) -> list[str]:
@@ -105,7 +105,7 @@ def test_manual_dispatch_takes_the_chosen_environment():
 
 
 def test_without_changed_files_path_filters_are_assumed_and_said_so():
-    result = which(REPO_ROOT, Event("push", "refs/heads/feature/x"), ENVS)
+    result = which(REPO_ROOT, Event("push", "refs/heads/feature/x"), DELIVERY)
     assert result["assumed"] and "10" in numbers(result)
 
 
@@ -118,14 +118,14 @@ def test_without_changed_files_path_filters_are_assumed_and_said_so():
 ])
 def test_bad_events_are_errors(args, message):
     with pytest.raises(InfraError, match=message):
-        which(REPO_ROOT, Event(*args), ENVS)
+        which(REPO_ROOT, Event(*args), DELIVERY)
 
 
 def test_a_broken_workflow_file_is_named(tmp_path):
     shutil.copytree(REPO_ROOT / ".github", tmp_path / ".github")
     (tmp_path / ".github" / "workflows" / "99-broken.yml").write_text("on: push\njobs: [\n")
     with pytest.raises(InfraError, match=r"99-broken\.yml: not valid YAML"):
-        which(tmp_path, Event("push", "refs/heads/main", changed=[]), ENVS)
+        which(tmp_path, Event("push", "refs/heads/main", changed=[]), DELIVERY)
 
 
 def test_cli_json_and_text():

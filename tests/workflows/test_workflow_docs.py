@@ -9,14 +9,14 @@ import pytest
 from cli_run import assert_one_line_error, infra
 
 from infra.errors import InfraError
-from infra.project import REPO_ROOT
+from infra.project import REPO_ROOT, Project
 from infra.workflows import docs
 
-ENVS = ["dev", "staging", "prod"]
+DELIVERY = Project.discover().delivery
 
 
 def test_the_committed_docs_are_what_the_workflows_generate():
-    assert docs.stale(REPO_ROOT, ENVS) == [], "run `infra workflows docs` and commit the result"
+    assert docs.stale(REPO_ROOT, DELIVERY) == [], "run `infra workflows docs` and commit the result"
 
 
 def total(text: str) -> float:
@@ -30,22 +30,22 @@ def repo_copy(tmp_path):
 
 
 def test_the_critical_path_follows_the_duration_data(repo_copy):
-    before = total(docs.render(repo_copy, ENVS)[repo_copy / "docs" / "WORKFLOWS_EXECUTION_SEQUENCE.md"])
+    before = total(docs.render(repo_copy, DELIVERY)[repo_copy / "docs" / "WORKFLOWS_EXECUTION_SEQUENCE.md"])
     durations = repo_copy / docs.DURATIONS
     # terraform-apply is on the unified deployment's critical path (three deployments on the way to prod).
     durations.write_text(durations.read_text().replace("terraform-apply: 6.5", "terraform-apply: 16.5"))
-    after = total(docs.render(repo_copy, ENVS)[repo_copy / "docs" / "WORKFLOWS_EXECUTION_SEQUENCE.md"])
+    after = total(docs.render(repo_copy, DELIVERY)[repo_copy / "docs" / "WORKFLOWS_EXECUTION_SEQUENCE.md"])
     assert after == before + 30
     # build is not: the plan, the apply and the migrations run beside it.
     durations.write_text(durations.read_text().replace("  build: 8", "  build: 9"))
-    assert total(docs.render(repo_copy, ENVS)[repo_copy / "docs" / "WORKFLOWS_EXECUTION_SEQUENCE.md"]) == after
+    assert total(docs.render(repo_copy, DELIVERY)[repo_copy / "docs" / "WORKFLOWS_EXECUTION_SEQUENCE.md"]) == after
 
 
 def test_a_job_without_a_duration_is_named(repo_copy):
     durations = repo_copy / docs.DURATIONS
     durations.write_text(durations.read_text().replace("  deploy-ecs: 3\n", ""))
     with pytest.raises(InfraError, match="no duration for job `deploy-ecs`"):
-        docs.render(repo_copy, ENVS)
+        docs.render(repo_copy, DELIVERY)
 
 
 def test_the_unified_graph_has_every_job_and_the_rollback_on_failure():

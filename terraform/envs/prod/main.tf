@@ -18,4 +18,6 @@ module "platform" {
   domain_name         = var.domain_name
   certificate_arn     = var.certificate_arn
   alarm_email         = var.alarm_email
+
+  kms_key_administrators = var.kms_key_administrators
 }

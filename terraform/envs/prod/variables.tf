@@ -35,3 +35,9 @@ variable "alarm_email" {
   type        = string
   default     = null
 }
+
+variable "kms_key_administrators" {
+  description = "IAM role or user ARNs that administer the env's KMS key besides its deploy role (rupaya-deploy-<env>, made by terraform/bootstrap): a break-glass role, and whoever applies this root by hand."
+  type        = list(string)
+  default     = []
+}

@@ -8,10 +8,47 @@ locals {
   parameter_group_name = var.parameter_group_name == null ? aws_elasticache_parameter_group.this[0].name : var.parameter_group_name
 }
 
-# ElastiCache has no write-only auth-token argument in provider 5.100, so this value
-# ends up in state; state is therefore kept in a KMS-encrypted backend.
-data "aws_secretsmanager_secret_version" "auth_token" {
-  secret_id = var.auth_token_secret_arn
+################################################################################
+# Who may connect: IAM authentication, no password anywhere
+################################################################################
+
+# An AUTH token would sit in Terraform's state (provider 5.100 has no write-only argument for it), and
+# every plan would have to read it from Secrets Manager. With IAM authentication no password exists:
+# a client signs a short-lived token with its role (elasticache:Connect on this group and user).
+# Redis requires a user named "default" in every user group; this one is switched off.
+resource "aws_elasticache_user" "default" {
+  user_id       = "${var.name}-default"
+  user_name     = "default"
+  engine        = "redis"
+  access_string = "off -@all"
+
+  authentication_mode {
+    type = "no-password-required"
+  }
+
+  tags = var.tags
+}
+
+# IAM users must have user_id == user_name.
+resource "aws_elasticache_user" "app" {
+  user_id       = "${var.name}-app"
+  user_name     = "${var.name}-app"
+  engine        = "redis"
+  access_string = var.app_access_string
+
+  authentication_mode {
+    type = "iam"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_elasticache_user_group" "this" {
+  user_group_id = var.name
+  engine        = "redis"
+  user_ids      = [aws_elasticache_user.default.user_id, aws_elasticache_user.app.user_id]
+
+  tags = var.tags
 }
 
 resource "aws_elasticache_subnet_group" "this" {
@@ -80,7 +117,7 @@ resource "aws_elasticache_parameter_group" "this" {
 }
 
 ################################################################################
-# Replication group (also for a single node, so encryption and AUTH are the same in every tier)
+# Replication group (also for a single node, so encryption and sign-in are the same in every tier)
 ################################################################################
 
 resource "aws_elasticache_replication_group" "this" {
@@ -108,7 +145,7 @@ resource "aws_elasticache_replication_group" "this" {
   at_rest_encryption_enabled = true
   kms_key_id                 = var.kms_key_arn
   transit_encryption_enabled = true
-  auth_token                 = data.aws_secretsmanager_secret_version.auth_token.secret_string
+  user_group_ids             = [aws_elasticache_user_group.this.user_group_id]
 
   snapshot_retention_limit   = var.snapshot_retention_days
   snapshot_window            = var.snapshot_window

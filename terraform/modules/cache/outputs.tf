@@ -43,7 +43,17 @@ output "node_count" {
   value       = local.node_count
 }
 
+output "app_user_name" {
+  description = "User the application signs in as, with an IAM authentication token (user id = user name)."
+  value       = aws_elasticache_user.app.user_name
+}
+
+output "app_user_arn" {
+  description = "ARN of the application's user: elasticache:Connect needs it and the replication group's ARN."
+  value       = aws_elasticache_user.app.arn
+}
+
 output "tls_enabled" {
-  description = "Always true: clients must connect with TLS (rediss://) and the AUTH token."
+  description = "Always true: clients must connect with TLS (rediss://) and an IAM authentication token."
   value       = aws_elasticache_replication_group.this.transit_encryption_enabled
 }

@@ -113,13 +113,14 @@ variable "kms_key_arn" {
   }
 }
 
-variable "auth_token_secret_arn" {
-  description = "Secrets Manager secret whose current value is the Redis AUTH token (16-128 printable chars without @, \" or /)."
+variable "app_access_string" {
+  description = "Redis ACL of the application's IAM-authenticated user (keys, commands)."
   type        = string
+  default     = "on ~* +@all -@dangerous"
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.auth_token_secret_arn))
-    error_message = "auth_token_secret_arn must be a Secrets Manager secret ARN."
+    condition     = startswith(var.app_access_string, "on ")
+    error_message = "app_access_string must start with \"on \" (an ACL that enables the user)."
   }
 }
 

@@ -119,8 +119,9 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_iam_role" "monitoring" {
   count = local.enhanced_monitoring ? 1 : 0
 
-  name        = "${var.name}-rds-monitoring"
-  description = "Lets RDS publish Enhanced Monitoring metrics of ${var.name} to CloudWatch Logs."
+  name                 = "${var.name}-rds-monitoring"
+  permissions_boundary = var.permissions_boundary
+  description          = "Lets RDS publish Enhanced Monitoring metrics of ${var.name} to CloudWatch Logs."
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{

@@ -3,22 +3,12 @@ locals {
   oidc_host         = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
 
-  environments = toset(var.environments)
-
-  # One JSON for all roles, or a per-environment map (keys() fails on a string).
-  inline_policies = var.inline_policy_json == null ? tomap({}) : (
-    can(keys(var.inline_policy_json))
-    ? tomap({ for env in keys(var.inline_policy_json) : env => tostring(var.inline_policy_json[env]) })
-    : tomap({ for env in var.environments : env => tostring(var.inline_policy_json) })
-  )
-
-  # setproduct keyed by "<env> <policy ARN>" (no space in either).
-  policy_attachments = {
-    for pair in setproduct(var.environments, var.managed_policy_arns) : "${pair[0]} ${pair[1]}" => {
-      environment = pair[0]
-      policy_arn  = pair[1]
+  # setproduct keyed by "<role> <policy ARN>" (no space in either).
+  policy_attachments = merge([
+    for name, role in var.roles : {
+      for arn in role.managed_policy_arns : "${name} ${arn}" => { role = name, policy_arn = arn }
     }
-  }
+  ]...)
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -31,14 +21,15 @@ resource "aws_iam_openid_connect_provider" "github" {
   tags = merge(var.tags, { Name = "github-actions" })
 }
 
-# Both aud and sub are matched exactly (StringEquals): only jobs of this
-# repository that run in the named GitHub environment get the role, so a
-# branch or fork cannot reach prod by editing a workflow.
+# aud is matched exactly; sub with StringLike against the role's subjects, each of which starts with
+# repo:<org>/<repo>: (a variable validation refuses anything else). With the repository's customised
+# claim template (repo, context, job_workflow_ref) a subject names the GitHub environment or the event,
+# and the workflow file and ref that run the job: a role can require the deploy pipeline on main.
 data "aws_iam_policy_document" "trust" {
-  for_each = local.environments
+  for_each = var.roles
 
   statement {
-    sid     = "GitHubActionsEnvironment"
+    sid     = "GitHubActions"
     effect  = "Allow"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -54,35 +45,36 @@ data "aws_iam_policy_document" "trust" {
     }
 
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "${local.oidc_host}:sub"
-      values   = ["repo:${var.github_repository}:environment:${each.key}"]
+      values   = each.value.subjects
     }
   }
 }
 
 resource "aws_iam_role" "this" {
-  for_each = local.environments
+  for_each = var.roles
 
-  name                 = "${var.role_name_prefix}-${each.key}"
-  description          = "GitHub Actions deploy role for ${var.github_repository}, environment ${each.key}."
+  name                 = each.key
+  description          = each.value.description
   assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
   max_session_duration = var.max_session_duration
+  permissions_boundary = each.value.permissions_boundary
 
-  tags = merge(var.tags, { Name = "${var.role_name_prefix}-${each.key}", Environment = each.key })
+  tags = merge(var.tags, each.value.tags, { Name = each.key })
 }
 
 resource "aws_iam_role_policy_attachment" "this" {
   for_each = local.policy_attachments
 
-  role       = aws_iam_role.this[each.value.environment].name
+  role       = aws_iam_role.this[each.value.role].name
   policy_arn = each.value.policy_arn
 }
 
 resource "aws_iam_role_policy" "this" {
-  for_each = local.inline_policies
+  for_each = var.roles
 
-  name   = "${var.role_name_prefix}-${each.key}"
+  name   = each.key
   role   = aws_iam_role.this[each.key].id
-  policy = each.value
+  policy = each.value.inline_policy
 }

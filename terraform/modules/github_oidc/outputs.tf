@@ -4,11 +4,6 @@ output "oidc_provider_arn" {
 }
 
 output "role_arns" {
-  description = "Role ARN per environment (map environment -> ARN), for aws-actions/configure-aws-credentials role-to-assume."
-  value       = { for env, role in aws_iam_role.this : env => role.arn }
-}
-
-output "role_names" {
-  description = "Role name per environment (map environment -> name)."
-  value       = { for env, role in aws_iam_role.this : env => role.name }
+  description = "Role ARN per role name (map name -> ARN), for aws-actions/configure-aws-credentials role-to-assume."
+  value       = { for name, role in aws_iam_role.this : name => role.arn }
 }

@@ -44,64 +44,43 @@ variable "github_repository" {
   }
 }
 
-variable "environments" {
-  description = "GitHub environment names; one role per environment, assumable only by jobs that run in that environment."
-  type        = list(string)
+variable "roles" {
+  description = "Roles to create, by name: the OIDC subjects (sub claims, StringLike) that may assume each, and its permissions: an inline policy, managed policies and a permissions boundary. Subjects must start with repo:<github_repository>: and name a context (environment:<env>, pull_request or ref:<ref>)."
+  type = map(object({
+    description          = string
+    subjects             = list(string)
+    inline_policy        = string
+    managed_policy_arns  = optional(list(string), [])
+    permissions_boundary = optional(string)
+    tags                 = optional(map(string), {})
+  }))
 
   validation {
-    condition     = length(var.environments) >= 1 && length(distinct(var.environments)) == length(var.environments)
-    error_message = "environments must list at least one environment, each once."
+    condition     = length(var.roles) >= 1 && alltrue([for name in keys(var.roles) : can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", name))])
+    error_message = "roles must hold at least one role, each named with 1-64 characters valid in IAM role names."
   }
 
   validation {
-    condition     = alltrue([for e in var.environments : can(regex("^[A-Za-z0-9._-]{1,40}$", e))])
-    error_message = "Each environment must be 1-40 letters, digits, dots, hyphens or underscores (no wildcards)."
-  }
-}
-
-variable "role_name_prefix" {
-  description = "Role names are <role_name_prefix>-<environment>, e.g. \"rupaya-deploy\" -> rupaya-deploy-dev."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,23}$", var.role_name_prefix))
-    error_message = "role_name_prefix must be 1-23 characters valid in IAM role names (letters, digits, +=,.@_-), leaving room for -<environment> within 64."
-  }
-}
-
-variable "managed_policy_arns" {
-  description = "ARNs of managed IAM policies attached to every role."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for a in var.managed_policy_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/.+$", a))])
-    error_message = "managed_policy_arns must hold IAM policy ARNs (arn:aws:iam::aws:policy/... or arn:aws:iam::<account>:policy/...)."
+    condition = alltrue([
+      for role in values(var.roles) : length(role.subjects) >= 1 && alltrue([
+        for sub in role.subjects : startswith(sub, "repo:${var.github_repository}:") && can(regex("^repo:[^:]+:(environment:[^:*?]+|pull_request|ref:[^:]+)(:|$)", sub))
+      ])
+    ])
+    error_message = "Every subject must start with repo:<github_repository>: followed by environment:<env> (no wildcards), pull_request or ref:<ref>."
   }
 
   validation {
-    condition     = !contains([for a in var.managed_policy_arns : split(":", a)[5] if can(split(":", a)[5])], "policy/AdministratorAccess")
-    error_message = "AdministratorAccess must not be attached to a CI role: attach PowerUserAccess plus a scoped IAM policy instead."
-  }
-}
-
-variable "inline_policy_json" {
-  description = "Inline policy for the roles: one JSON document for every role, or a map of environment -> JSON document (environments without an entry get none). null = no inline policy. Whether it is a string or a map, and the map's keys, must be known at plan time."
-  type        = any
-  default     = null
-
-  validation {
-    condition = (
-      var.inline_policy_json == null ||
-      can(jsondecode(var.inline_policy_json).Statement) ||
-      try(alltrue([for env, doc in var.inline_policy_json : can(jsondecode(doc).Statement)]), false)
-    )
-    error_message = "inline_policy_json must be null, a JSON policy document (with a Statement), or a map of environment -> JSON policy document."
+    condition = alltrue([
+      for role in values(var.roles) : alltrue([
+        for arn in role.managed_policy_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::(aws|[0-9]{12}):policy/.+$", arn)) && !endswith(arn, ":policy/AdministratorAccess")
+      ])
+    ])
+    error_message = "managed_policy_arns must hold IAM policy ARNs, and never AdministratorAccess."
   }
 
   validation {
-    condition     = try(alltrue([for env in keys(var.inline_policy_json) : contains(var.environments, env)]), true)
-    error_message = "Every key of an inline_policy_json map must be one of the environments."
+    condition     = alltrue([for role in values(var.roles) : can(jsondecode(role.inline_policy).Statement)])
+    error_message = "inline_policy must be a JSON policy document with a Statement."
   }
 }
 

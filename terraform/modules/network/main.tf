@@ -200,9 +200,10 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  name               = "${var.name}-vpc-flow-logs"
-  description        = "Delivers the VPC flow logs of ${var.name} to CloudWatch Logs."
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+  name                 = "${var.name}-vpc-flow-logs"
+  permissions_boundary = var.permissions_boundary
+  description          = "Delivers the VPC flow logs of ${var.name} to CloudWatch Logs."
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
 
   tags = var.tags
 }

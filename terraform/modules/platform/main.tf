@@ -2,15 +2,26 @@
 # module with their tier from tiers.yaml, so the three roots hold no resource logic of their own
 # and cannot drift apart: every difference between tiers is data.
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
 locals {
   name = "${var.project}-${var.environment}"
   tier = var.tier
+
+  # terraform/bootstrap's names: the role that applies this env, and the permissions boundary that
+  # role must set on every role it creates (its IAM rights require it; see bootstrap's README).
+  iam                  = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
+  deploy_role_arn      = "${local.iam}:role/${var.project}-deploy-${var.environment}"
+  permissions_boundary = "${local.iam}:policy/${var.project}-boundary-${var.environment}"
 }
 
 module "security" {
   source = "../security"
 
   name                        = local.name
+  key_administrator_arns      = distinct(concat([local.deploy_role_arn], var.kms_key_administrators))
+  key_user_arns               = [local.deploy_role_arn, module.service.execution_role_arn, module.service.task_role_arn]
   kms_multi_region            = local.tier.security.kms_multi_region
   secret_recovery_window_days = local.tier.security.secret_recovery_window_days
   tags                        = var.tags
@@ -25,6 +36,7 @@ module "network" {
   nat_gateways            = local.tier.network.nat_gateways
   flow_log_retention_days = local.tier.logs.retention_days
   flow_log_kms_key_arn    = module.security.kms_key_arn
+  permissions_boundary    = local.permissions_boundary
   tags                    = var.tags
 }
 
@@ -72,6 +84,7 @@ module "database" {
   deletion_protection          = local.tier.database.deletion_protection
   performance_insights_enabled = local.tier.database.performance_insights
   log_retention_days           = local.tier.logs.retention_days
+  permissions_boundary         = local.permissions_boundary
   tags                         = var.tags
 }
 
@@ -89,7 +102,6 @@ module "cache" {
   subnet_ids                 = module.network.database_subnet_ids
   allowed_security_group_ids = [module.service.security_group_id]
   kms_key_arn                = module.security.kms_key_arn
-  auth_token_secret_arn      = module.security.redis_auth_token_secret_arn
   tags                       = var.tags
 }
 
@@ -139,14 +151,21 @@ module "service" {
   container_port        = var.container_port
   log_group_name        = module.observability.app_log_group_name
   kms_key_arn           = module.security.kms_key_arn
+  permissions_boundary  = local.permissions_boundary
+
+  # What the application calls itself: Redis, signing in with an IAM token as its own user.
+  task_role_statements = [{
+    sid       = "ConnectToRedis"
+    actions   = ["elasticache:Connect"]
+    resources = [module.cache.replication_group_arn, module.cache.app_user_arn]
+  }]
 
   # Secrets reach the container through ECS's `secrets` (valueFrom), never as plain variables.
   # The database secret is the AWS-managed master secret: a JSON document of username and password.
   secrets = {
-    DB_USERNAME      = "${module.database.master_user_secret_arn}:username::"
-    DB_PASSWORD      = "${module.database.master_user_secret_arn}:password::"
-    REDIS_AUTH_TOKEN = module.security.redis_auth_token_secret_arn
-    JWT_SECRET       = module.security.jwt_secret_arn
+    DB_USERNAME = "${module.database.master_user_secret_arn}:username::"
+    DB_PASSWORD = "${module.database.master_user_secret_arn}:password::"
+    JWT_SECRET  = module.security.jwt_secret_arn
   }
   environment = {
     APP_ENV    = var.environment
@@ -156,6 +175,7 @@ module "service" {
     REDIS_HOST = coalesce(module.cache.configuration_endpoint_address, module.cache.primary_endpoint_address)
     REDIS_PORT = tostring(module.cache.port)
     REDIS_TLS  = "true"
+    REDIS_USER = module.cache.app_user_name # IAM authentication: sign a token with the task role
   }
   tags = var.tags
 }

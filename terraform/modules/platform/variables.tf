@@ -83,6 +83,12 @@ variable "alarm_email" {
   default     = null
 }
 
+variable "kms_key_administrators" {
+  description = "IAM principals that administer the env's KMS key besides its deploy role (a break-glass role, say); whoever applies the env by hand must be one, or KMS refuses the key policy."
+  type        = list(string)
+  default     = []
+}
+
 variable "tags" {
   description = "Tags added to every resource (the provider's default_tags add more)."
   type        = map(string)

@@ -13,19 +13,45 @@ locals {
 ################################################################################
 
 locals {
-  # A key policy is a resource policy: "Resource": "*" in it means "this key".
+  # A key policy is a resource policy: "Resource": "*" in it means "this key". It names every
+  # principal that may use the key; nothing is delegated to the account root, so no IAM policy
+  # elsewhere in the account (PowerUserAccess's kms:*, say) reaches this key.
   key_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        # Delegates access to IAM: principals of this account use the key only
-        # as far as their IAM policies allow (RDS, ElastiCache, Secrets Manager
-        # and ECR then act through grants made on the caller's behalf).
-        Sid       = "EnableAccountAdministration"
+        # Managing the key, never using it; the applying role must be here (KMS refuses a policy
+        # that would lock its caller out).
+        Sid       = "KeyAdministration"
         Effect    = "Allow"
-        Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
-        Action    = "kms:*"
+        Principal = { AWS = var.key_administrator_arns }
+        Action = [
+          "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
+          "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
+          "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReplicateKey", "kms:RevokeGrant",
+          "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource",
+          "kms:UpdateAlias", "kms:UpdateKeyDescription", "kms:UpdatePrimaryRegion",
+        ]
+        Resource = "*"
+      },
+      {
+        # The named roles that encrypt and decrypt: the deploy role, and the env's workload roles.
+        Sid       = "KeyUse"
+        Effect    = "Allow"
+        Principal = { AWS = var.key_user_arns }
+        Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
         Resource  = "*"
+      },
+      {
+        # RDS, ElastiCache, ECR and Secrets Manager keep data encrypted through grants, made on a named
+        # user's behalf and only for an AWS resource.
+        Sid       = "GrantsForAwsResources"
+        Effect    = "Allow"
+        Principal = { AWS = var.key_user_arns }
+        Action    = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+        Resource  = "*"
+        Condition = { Bool = { "kms:GrantIsForAWSResource" = "true" } }
       },
       {
         # CloudWatch Logs calls KMS itself; the context condition limits it to
@@ -56,7 +82,8 @@ locals {
           "kms:Decrypt",
           "kms:GenerateDataKey*",
         ]
-        Resource = "*"
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
       },
     ]
   })
@@ -84,7 +111,7 @@ resource "aws_kms_alias" "this" {
 
 # Values come from an ephemeral resource (or the ephemeral secret_values input)
 # and go through write-only arguments, so they exist only in Secrets Manager:
-# never in the plan or the state.
+# never in the plan or the state. (Redis needs no secret: its clients sign in with IAM.)
 
 resource "aws_secretsmanager_secret" "jwt" {
   name                    = "${var.name}/jwt"
@@ -105,29 +132,5 @@ ephemeral "aws_secretsmanager_random_password" "jwt" {
 resource "aws_secretsmanager_secret_version" "jwt" {
   secret_id                = aws_secretsmanager_secret.jwt.id
   secret_string_wo         = var.generate_secret_values ? one(ephemeral.aws_secretsmanager_random_password.jwt[*].random_password) : try(var.secret_values.jwt, null)
-  secret_string_wo_version = var.secret_values_version
-}
-
-resource "aws_secretsmanager_secret" "redis_auth_token" {
-  name                    = "${var.name}/redis-auth-token"
-  description             = "AUTH token of the ${var.name} Redis replication group."
-  kms_key_id              = aws_kms_key.this.arn
-  recovery_window_in_days = var.secret_recovery_window_days
-
-  tags = var.tags
-}
-
-# ElastiCache AUTH tokens allow only printable ASCII without spaces, @, " or /;
-# letters and digits alone keep clear of every forbidden character.
-ephemeral "aws_secretsmanager_random_password" "redis_auth_token" {
-  count = var.generate_secret_values ? 1 : 0
-
-  password_length     = 64
-  exclude_punctuation = true
-}
-
-resource "aws_secretsmanager_secret_version" "redis_auth_token" {
-  secret_id                = aws_secretsmanager_secret.redis_auth_token.id
-  secret_string_wo         = var.generate_secret_values ? one(ephemeral.aws_secretsmanager_random_password.redis_auth_token[*].random_password) : try(var.secret_values.redis_auth_token, null)
   secret_string_wo_version = var.secret_values_version
 }

@@ -36,23 +36,9 @@ output "jwt_secret_name" {
   value       = aws_secretsmanager_secret.jwt.name
 }
 
-output "redis_auth_token_secret_arn" {
-  description = "ARN of the Secrets Manager secret holding the Redis AUTH token."
-  value       = aws_secretsmanager_secret.redis_auth_token.arn
-
-  # The cache module reads the token with a data source: it must not run before the value exists.
-  depends_on = [aws_secretsmanager_secret_version.redis_auth_token]
-}
-
-output "redis_auth_token_secret_name" {
-  description = "Name of the Redis AUTH token secret (<name>/redis-auth-token)."
-  value       = aws_secretsmanager_secret.redis_auth_token.name
-}
-
 output "secret_version_ids" {
-  description = "Version IDs of the current secret values (map jwt / redis_auth_token -> version id); they change when secret_values_version is bumped, which lets dependants (e.g. the cache's auth token lookup) follow."
+  description = "Version IDs of the current secret values (map jwt -> version id); they change when secret_values_version is bumped."
   value = {
-    jwt              = aws_secretsmanager_secret_version.jwt.version_id
-    redis_auth_token = aws_secretsmanager_secret_version.redis_auth_token.version_id
+    jwt = aws_secretsmanager_secret_version.jwt.version_id
   }
 }

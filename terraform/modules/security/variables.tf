@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name prefix, e.g. \"rupaya-dev\": the key alias is alias/<name>, the secrets <name>/jwt and <name>/redis-auth-token."
+  description = "Name prefix, e.g. \"rupaya-dev\": the key alias is alias/<name>, the JWT secret <name>/jwt."
   type        = string
 
   validation {
@@ -37,7 +37,7 @@ variable "secret_recovery_window_days" {
 }
 
 variable "secret_values_version" {
-  description = "Version of the generated secret values. Secret values are write-only (never in state), so Terraform only rewrites them when this number changes: bump it to rotate the JWT key and the Redis auth token."
+  description = "Version of the generated secret values. Secret values are write-only (never in state), so Terraform only rewrites them when this number changes: bump it to rotate the JWT key."
   type        = number
   default     = 1
 
@@ -54,10 +54,9 @@ variable "generate_secret_values" {
 }
 
 variable "secret_values" {
-  description = "Secret values to store when generate_secret_values = false (ignored otherwise). Ephemeral: they reach Secrets Manager through write-only arguments and are never kept in plan or state, so they must be supplied on every plan/apply (e.g. TF_VAR_secret_values). redis_auth_token: 16-128 printable ASCII characters without spaces, @, \" or /."
+  description = "Secret values to store when generate_secret_values = false (ignored otherwise). Ephemeral: they reach Secrets Manager through write-only arguments and are never kept in plan or state, so they must be supplied on every plan/apply (e.g. TF_VAR_secret_values). "
   type = object({
-    jwt              = string
-    redis_auth_token = string
+    jwt = string
   })
   default   = null
   sensitive = true
@@ -69,8 +68,28 @@ variable "secret_values" {
   }
 
   validation {
-    condition     = var.secret_values == null || (length(try(var.secret_values.jwt, "")) >= 32 && can(regex("^[!#-.0-?A-~]{16,128}$", try(var.secret_values.redis_auth_token, ""))))
-    error_message = "secret_values.jwt must have at least 32 characters; secret_values.redis_auth_token must be 16-128 printable ASCII characters without spaces, @, \" or /."
+    condition     = var.secret_values == null || length(try(var.secret_values.jwt, "")) >= 32
+    error_message = "secret_values.jwt must have at least 32 characters."
+  }
+}
+
+variable "key_administrator_arns" {
+  description = "IAM principals that administer the KMS key (never use it): the role that applies this stack, plus any break-glass administrator. KMS refuses a key policy that locks out the role creating it."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.key_administrator_arns) >= 1 && alltrue([for a in var.key_administrator_arns : can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
+    error_message = "key_administrator_arns must hold at least one IAM role or user ARN (not the account root)."
+  }
+}
+
+variable "key_user_arns" {
+  description = "IAM roles that encrypt and decrypt with the key, and may create grants for AWS resources: the deploy role and the env's workload roles."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.key_user_arns) >= 1
+    error_message = "key_user_arns must name at least one role."
   }
 }
 

@@ -69,8 +69,9 @@ resource "aws_ecs_cluster" "this" {
 ################################################################################
 
 resource "aws_iam_role" "execution" {
-  name        = "${var.name}-ecs-execution"
-  description = "ECS task execution role for ${var.name}: image pull, logs, secret injection"
+  name                 = "${var.name}-ecs-execution"
+  permissions_boundary = var.permissions_boundary
+  description          = "ECS task execution role for ${var.name}: image pull, logs, secret injection"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -113,8 +114,9 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 resource "aws_iam_role" "task" {
-  name        = "${var.name}-ecs-task"
-  description = "Role of the ${var.name} application containers"
+  name                 = "${var.name}-ecs-task"
+  permissions_boundary = var.permissions_boundary
+  description          = "Role of the ${var.name} application containers"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -134,11 +136,19 @@ resource "aws_iam_role" "task" {
 }
 
 resource "aws_iam_role_policy" "task" {
-  count = var.task_role_policy_json == null ? 0 : 1
+  count = length(var.task_role_statements) > 0 ? 1 : 0
 
-  name   = "${var.name}-app"
-  role   = aws_iam_role.task.id
-  policy = var.task_role_policy_json
+  name = "${var.name}-app"
+  role = aws_iam_role.task.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [for st in var.task_role_statements : {
+      Sid      = st.sid
+      Effect   = "Allow"
+      Action   = st.actions
+      Resource = st.resources
+    }]
+  })
 }
 
 ################################################################################

@@ -264,15 +264,14 @@ variable "environment" {
   }
 }
 
-variable "task_role_policy_json" {
-  description = "Optional IAM policy (JSON) for the application's own AWS calls, attached inline to the task role. null = the task role has no permissions."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.task_role_policy_json == null || can(jsondecode(var.task_role_policy_json))
-    error_message = "task_role_policy_json must be valid JSON."
-  }
+variable "task_role_statements" {
+  description = "What the application itself may call in AWS: statements of the task role's inline policy (none: the task role has no permissions). A list, so its length is known at plan even when the ARNs are not."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  default = []
 }
 
 variable "vpc_egress_ports" {
@@ -301,4 +300,15 @@ variable "tags" {
   description = "Tags applied to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the IAM policy every role of this module carries as its permissions boundary (the one a deploy role must set: see terraform/bootstrap); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary))
+    error_message = "permissions_boundary must be an IAM policy ARN."
+  }
 }

@@ -1,10 +1,4 @@
-mock_provider "aws" {
-  mock_data "aws_secretsmanager_secret_version" {
-    defaults = {
-      secret_string = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01"
-    }
-  }
-}
+mock_provider "aws" {}
 
 variables {
   name                       = "rupaya-test"
@@ -18,7 +12,6 @@ variables {
   subnet_ids                 = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
   allowed_security_group_ids = ["sg-0000000000000000a"]
   kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-  auth_token_secret_arn      = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rupaya-test/redis-auth-token-AbCdEf"
   tags                       = { Environment = "test" }
 }
 
@@ -34,8 +27,20 @@ run "dev_single_node_is_still_an_encrypted_replication_group" {
     error_message = "at-rest (customer key) and in-transit encryption are on"
   }
   assert {
-    condition     = nonsensitive(aws_elasticache_replication_group.this.auth_token == data.aws_secretsmanager_secret_version.auth_token.secret_string)
-    error_message = "AUTH token comes from the secret"
+    condition     = aws_elasticache_replication_group.this.auth_token == null && length(aws_elasticache_replication_group.this.user_group_ids) == 1
+    error_message = "no AUTH token (it would sit in state): clients sign in with IAM through the user group"
+  }
+  assert {
+    condition     = aws_elasticache_user.app.authentication_mode[0].type == "iam" && aws_elasticache_user.app.user_id == aws_elasticache_user.app.user_name
+    error_message = "the application's user signs in with IAM, and IAM users need user_id == user_name"
+  }
+  assert {
+    condition     = aws_elasticache_user.default.user_name == "default" && startswith(aws_elasticache_user.default.access_string, "off ")
+    error_message = "the user named default, which every group must hold, is switched off"
+  }
+  assert {
+    condition     = toset(aws_elasticache_user_group.this.user_ids) == toset(["rupaya-test-default", "rupaya-test-app"])
+    error_message = "the group holds the switched-off default user and the application's user, nobody else"
   }
   assert {
     condition     = aws_elasticache_replication_group.this.automatic_failover_enabled == false && aws_elasticache_replication_group.this.multi_az_enabled == false
@@ -158,12 +163,12 @@ run "rejects_non_redis7_version" {
   expect_failures = [var.engine_version]
 }
 
-run "rejects_non_secret_arn_for_auth_token" {
+run "rejects_an_access_string_that_switches_the_user_off" {
   command = plan
 
   variables {
-    auth_token_secret_arn = "arn:aws:ssm:us-east-1:123456789012:parameter/token"
+    app_access_string = "off ~* +@all"
   }
 
-  expect_failures = [var.auth_token_secret_arn]
+  expect_failures = [var.app_access_string]
 }

@@ -14,11 +14,22 @@ mock_provider "aws" {
 }
 
 variables {
-  github_repository   = "rupaya/rupaya"
-  environments        = ["dev", "staging", "prod"]
-  role_name_prefix    = "rupaya-deploy"
-  managed_policy_arns = ["arn:aws:iam::aws:policy/PowerUserAccess"]
-  tags                = { Project = "rupaya" }
+  github_repository = "rupaya/rupaya"
+  roles = {
+    "rupaya-deploy-prod" = {
+      description   = "Deploys prod."
+      subjects      = ["repo:rupaya/rupaya:environment:prod:job_workflow_ref:rupaya/rupaya/.github/workflows/deploy-pipeline.yml@refs/heads/main"]
+      inline_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/envs/prod/*\"}]}"
+      tags          = { Environment = "prod" }
+    }
+    "rupaya-plan-prod" = {
+      description         = "Plans prod."
+      subjects            = ["repo:rupaya/rupaya:pull_request:job_workflow_ref:rupaya/rupaya/.github/workflows/deploy-pipeline.yml@refs/pull/*"]
+      inline_policy       = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"ec2:Describe*\",\"Resource\":\"*\"}]}"
+      managed_policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    }
+  }
+  tags = { Project = "rupaya" }
 }
 
 run "creates_provider_for_github_with_sts_audience" {
@@ -40,65 +51,51 @@ run "creates_provider_for_github_with_sts_audience" {
   }
 }
 
-run "one_role_per_environment" {
+run "one_role_per_entry_with_its_policies" {
   command = plan
 
   assert {
-    condition     = keys(aws_iam_role.this) == ["dev", "prod", "staging"]
-    error_message = "There must be one role per environment."
+    condition     = keys(aws_iam_role.this) == ["rupaya-deploy-prod", "rupaya-plan-prod"]
+    error_message = "There must be one role per entry of roles, named by its key."
   }
 
   assert {
-    condition     = output.role_names == { dev = "rupaya-deploy-dev", prod = "rupaya-deploy-prod", staging = "rupaya-deploy-staging" }
-    error_message = "Roles must be named <role_name_prefix>-<environment>."
+    condition     = aws_iam_role.this["rupaya-deploy-prod"].max_session_duration == 3600 && aws_iam_role.this["rupaya-deploy-prod"].tags["Environment"] == "prod"
+    error_message = "Roles must use max_session_duration and carry their tags."
   }
 
   assert {
-    condition     = aws_iam_role.this["prod"].max_session_duration == 3600 && aws_iam_role.this["prod"].tags["Environment"] == "prod"
-    error_message = "Roles must use max_session_duration and carry an Environment tag."
+    condition     = keys(aws_iam_role_policy.this) == ["rupaya-deploy-prod", "rupaya-plan-prod"] && strcontains(aws_iam_role_policy.this["rupaya-deploy-prod"].policy, "envs/prod/")
+    error_message = "Each role must carry its own inline policy."
   }
 
   assert {
-    condition     = length(aws_iam_role_policy_attachment.this) == 3
-    error_message = "Every managed policy must be attached to every role."
+    condition     = keys(aws_iam_role_policy_attachment.this) == ["rupaya-plan-prod arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    error_message = "Managed policies attach to their role only."
   }
 }
 
-run "trust_is_pinned_to_repository_environment_and_audience" {
+run "trust_pins_audience_and_the_subjects" {
   command = plan
 
   assert {
-    condition     = one(data.aws_iam_policy_document.trust["prod"].statement[0].actions) == "sts:AssumeRoleWithWebIdentity"
+    condition     = one(data.aws_iam_policy_document.trust["rupaya-deploy-prod"].statement[0].actions) == "sts:AssumeRoleWithWebIdentity"
     error_message = "The trust policy must only allow sts:AssumeRoleWithWebIdentity."
   }
 
   assert {
-    condition     = one(data.aws_iam_policy_document.trust["prod"].statement[0].principals).identifiers == toset(["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"])
+    condition     = one(data.aws_iam_policy_document.trust["rupaya-deploy-prod"].statement[0].principals).identifiers == toset(["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"])
     error_message = "The trusted principal must be the GitHub OIDC provider."
   }
 
   assert {
-    condition = alltrue([
-      for c in data.aws_iam_policy_document.trust["prod"].statement[0].condition : c.test == "StringEquals"
-    ])
-    error_message = "aud and sub must be matched exactly (StringEquals), never with wildcards."
-  }
-
-  assert {
     condition = {
-      for c in data.aws_iam_policy_document.trust["prod"].statement[0].condition : c.variable => one(c.values)
+      for c in data.aws_iam_policy_document.trust["rupaya-deploy-prod"].statement[0].condition : c.variable => "${c.test} ${join(" ", sort(c.values))}"
       } == {
-      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-      "token.actions.githubusercontent.com:sub" = "repo:rupaya/rupaya:environment:prod"
+      "token.actions.githubusercontent.com:aud" = "StringEquals sts.amazonaws.com"
+      "token.actions.githubusercontent.com:sub" = "StringLike repo:rupaya/rupaya:environment:prod:job_workflow_ref:rupaya/rupaya/.github/workflows/deploy-pipeline.yml@refs/heads/main"
     }
-    error_message = "The prod role must trust only repo:rupaya/rupaya:environment:prod with audience sts.amazonaws.com."
-  }
-
-  assert {
-    condition = [
-      for c in data.aws_iam_policy_document.trust["dev"].statement[0].condition : one(c.values) if c.variable == "token.actions.githubusercontent.com:sub"
-    ] == ["repo:rupaya/rupaya:environment:dev"]
-    error_message = "Each role must trust only its own environment."
+    error_message = "aud must equal sts.amazonaws.com, and sub must match exactly the role's subjects."
   }
 }
 
@@ -118,34 +115,6 @@ run "existing_provider_is_reused" {
   assert {
     condition     = output.oidc_provider_arn == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
     error_message = "The given provider ARN must be used and output."
-  }
-}
-
-run "shared_inline_policy_goes_to_every_role" {
-  command = plan
-
-  variables {
-    inline_policy_json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/k\"}]}"
-  }
-
-  assert {
-    condition     = keys(aws_iam_role_policy.this) == ["dev", "prod", "staging"]
-    error_message = "A single JSON document must become the inline policy of every role."
-  }
-}
-
-run "per_environment_inline_policies" {
-  command = plan
-
-  variables {
-    inline_policy_json = {
-      prod = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/envs/prod/*\"}]}"
-    }
-  }
-
-  assert {
-    condition     = keys(aws_iam_role_policy.this) == ["prod"] && strcontains(aws_iam_role_policy.this["prod"].policy, "envs/prod/")
-    error_message = "A map must give each listed environment its own inline policy and no policy to the others."
   }
 }
 
@@ -169,36 +138,69 @@ run "rejects_wildcard_repository" {
   expect_failures = [var.github_repository]
 }
 
-run "rejects_duplicate_environments" {
+run "rejects_a_subject_of_another_repository" {
   command = plan
 
   variables {
-    environments = ["dev", "dev"]
+    roles = {
+      "r" = {
+        description   = "x"
+        subjects      = ["repo:evil/rupaya:environment:prod"]
+        inline_policy = "{\"Statement\":[]}"
+      }
+    }
   }
 
-  expect_failures = [var.environments]
+  expect_failures = [var.roles]
+}
+
+run "rejects_a_wildcard_environment" {
+  command = plan
+
+  variables {
+    roles = {
+      "r" = {
+        description   = "x"
+        subjects      = ["repo:rupaya/rupaya:environment:*"]
+        inline_policy = "{\"Statement\":[]}"
+      }
+    }
+  }
+
+  expect_failures = [var.roles]
 }
 
 run "rejects_administrator_access" {
   command = plan
 
   variables {
-    managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
-  }
-
-  expect_failures = [var.managed_policy_arns]
-}
-
-run "rejects_inline_policy_for_unknown_environment" {
-  command = plan
-
-  variables {
-    inline_policy_json = {
-      production = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    roles = {
+      "r" = {
+        description         = "x"
+        subjects            = ["repo:rupaya/rupaya:environment:dev"]
+        inline_policy       = "{\"Statement\":[]}"
+        managed_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+      }
     }
   }
 
-  expect_failures = [var.inline_policy_json]
+  expect_failures = [var.roles]
+}
+
+run "rejects_an_inline_policy_that_is_not_a_document" {
+  command = plan
+
+  variables {
+    roles = {
+      "r" = {
+        description   = "x"
+        subjects      = ["repo:rupaya/rupaya:environment:dev"]
+        inline_policy = "[]"
+      }
+    }
+  }
+
+  expect_failures = [var.roles]
 }
 
 run "rejects_short_session_duration" {

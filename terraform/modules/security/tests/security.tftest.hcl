@@ -39,10 +39,11 @@ variables {
   secret_recovery_window_days = 7
   generate_secret_values      = false
   secret_values = {
-    jwt              = "test-only-jwt-value-0123456789abcdef0123456789"
-    redis_auth_token = "testOnlyRedisToken0123456789abcdef"
+    jwt = "test-only-jwt-value-0123456789abcdef0123456789"
   }
-  tags = { Environment = "test" }
+  key_administrator_arns = ["arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/break-glass"]
+  key_user_arns          = ["arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/rupaya-test-ecs-task"]
+  tags                   = { Environment = "test" }
 }
 
 run "kms_key_is_rotated_and_aliased" {
@@ -87,15 +88,33 @@ run "multi_region_key" {
   }
 }
 
-run "key_policy_grants_root_logs_and_alarms" {
+run "key_policy_names_its_principals_logs_and_alarms" {
   command = plan
 
   assert {
-    condition = contains(
-      [for s in jsondecode(output.kms_key_policy).Statement : s.Principal.AWS if s.Sid == "EnableAccountAdministration"],
-      "arn:aws:iam::123456789012:root",
-    )
-    error_message = "The account root must administer the key."
+    condition = [for s in jsondecode(output.kms_key_policy).Statement : s.Principal.AWS if s.Sid == "KeyAdministration"] == [[
+      "arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/break-glass",
+    ]]
+    error_message = "Exactly the named administrators administer the key."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(output.kms_key_policy).Statement : !contains(flatten([try(s.Principal.AWS, [])]), "arn:aws:iam::123456789012:root")
+    ])
+    error_message = "No statement delegates to the account root: IAM policies elsewhere must not reach the key."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(output.kms_key_policy).Statement : !contains(s.Action, "kms:Decrypt") if s.Sid == "KeyAdministration"
+    ])
+    error_message = "Administrators manage the key; they do not use it."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(output.kms_key_policy).Statement : s.Condition.Bool["kms:GrantIsForAWSResource"] if s.Sid == "GrantsForAwsResources"] == ["true"]
+    error_message = "Grants only for AWS resources (RDS, ElastiCache, ECR, Secrets Manager)."
   }
 
   assert {
@@ -121,20 +140,17 @@ run "secrets_are_kms_encrypted_and_named" {
   command = plan
 
   assert {
-    condition     = aws_secretsmanager_secret.jwt.name == "rupaya-test/jwt" && aws_secretsmanager_secret.redis_auth_token.name == "rupaya-test/redis-auth-token"
-    error_message = "Secrets must be named <name>/jwt and <name>/redis-auth-token."
+    condition     = aws_secretsmanager_secret.jwt.name == "rupaya-test/jwt"
+    error_message = "The JWT secret must be named <name>/jwt."
   }
 
   assert {
-    condition = (
-      aws_secretsmanager_secret.jwt.kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" &&
-      aws_secretsmanager_secret.redis_auth_token.kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    )
-    error_message = "Both secrets must be encrypted with the module's KMS key."
+    condition     = aws_secretsmanager_secret.jwt.kms_key_id == "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "The secret must be encrypted with the module's KMS key."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret.jwt.recovery_window_in_days == 7 && aws_secretsmanager_secret.redis_auth_token.recovery_window_in_days == 7
+    condition     = aws_secretsmanager_secret.jwt.recovery_window_in_days == 7
     error_message = "Secrets must use secret_recovery_window_days."
   }
 
@@ -148,17 +164,17 @@ run "secret_values_never_land_in_state" {
   command = plan
 
   assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string == null && aws_secretsmanager_secret_version.redis_auth_token.secret_string == null
+    condition     = aws_secretsmanager_secret_version.jwt.secret_string == null
     error_message = "Secret values must only be written through the write-only secret_string_wo."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo == null && aws_secretsmanager_secret_version.redis_auth_token.secret_string_wo == null
+    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo == null
     error_message = "Write-only values must not be recorded in the plan."
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 1 && aws_secretsmanager_secret_version.redis_auth_token.secret_string_wo_version == 1
+    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 1
     error_message = "The write-only version must follow secret_values_version."
   }
 }
@@ -171,7 +187,7 @@ run "rotation_bumps_the_write_only_version" {
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 2 && aws_secretsmanager_secret_version.redis_auth_token.secret_string_wo_version == 2
+    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 2
     error_message = "secret_values_version must drive secret_string_wo_version."
   }
 }
@@ -206,17 +222,14 @@ run "rejects_bad_name" {
   expect_failures = [var.name]
 }
 
-run "rejects_redis_token_with_forbidden_characters" {
+run "rejects_the_account_root_as_administrator" {
   command = plan
 
   variables {
-    secret_values = {
-      jwt              = "test-only-jwt-value-0123456789abcdef0123456789"
-      redis_auth_token = "has@sign/and\"quote-0123456789"
-    }
+    key_administrator_arns = ["arn:aws:iam::123456789012:root"]
   }
 
-  expect_failures = [var.secret_values]
+  expect_failures = [var.key_administrator_arns]
 }
 
 run "requires_values_when_not_generating" {
