@@ -150,23 +150,34 @@ def modules_result(project: Project, toolchain: Toolchain) -> RootResult:
 
 
 def workflows_result(repo: Path, delivery: dict[str, dict]) -> RootResult:
-    """actionlint (with shellcheck), zizmor and yamllint on .github/, each whatever the others found, and
-    whether the generated workflow docs are current."""
-    from infra.workflows.lint import LINTERS
+    """`infra workflows check` on .github/ (actionlint with shellcheck, yamllint, shellcheck on
+    scripts/ci, zizmor's every audit and the CI trust rules, against the suppressions file), one step
+    each, and whether the generated workflow docs are current."""
+    from infra.workflows import check
 
     result = RootResult("workflows")
     if not (repo / ".github").is_dir():
         result.steps.append(StepResult("lint", OK, "no .github folder: nothing to lint"))
         return result
-    for name, lint in LINTERS.items():
-        started = time.monotonic()
-        try:
-            findings = lint(repo)
-            step = StepResult(name, FAIL if findings else OK, "\n".join(findings[:20]) or "clean")
-        except InfraError as exc:
-            step = StepResult(name, FAIL, str(exc))
-        step.seconds = time.monotonic() - started
-        result.steps.append(step)
+    started = time.monotonic()
+    try:
+        checked = check.run(repo / ".github", delivery)
+    except InfraError as exc:
+        result.steps.append(StepResult("workflows check", FAIL, str(exc)))
+        return result
+    for name, lines in checked.linters.items():
+        result.steps.append(StepResult(name, FAIL if lines else OK, "\n".join(lines[:20]) or "clean"))
+    for name, prefix in (("zizmor", "zizmor/"), ("trust rules", "RPY-CI-")):
+        mine = [f for f in checked.findings if f.rule.startswith(prefix)]
+        blocking = [f"{f.resource}: {f.rule} {f.message}" for f in mine if f.blocking]
+        suppressed = sum(1 for f in mine if f.suppressed)
+        detail = "\n".join(blocking[:20]) or f"clean ({suppressed} suppressed)"
+        result.steps.append(StepResult(name, FAIL if blocking else OK, detail))
+    stale_entries = [f"{f.resource}: {f.message}" for f in checked.findings
+                     if f.rule.startswith("suppression-") and f.blocking]
+    if stale_entries:
+        result.steps.append(StepResult("suppressions", FAIL, "\n".join(stale_entries)))
+    result.steps[0].seconds = time.monotonic() - started  # one run of every linter and rule
     started = time.monotonic()
     try:
         from infra.workflows.docs import stale

@@ -437,3 +437,63 @@ def flags_ab(ctx: Context, name: str, variants: str, env: str, outputs: str | No
     parsed = flags_mod.parse_variants(variants)
     text = ",".join(f"{k}:{v}" for k, v in parsed.items())
     _write(ctx, env, outputs, aws_endpoint, lambda f: flags_mod.ab(f, name, parsed), f"A/B test {name} ({text})")
+
+
+# --- the reviewed plan -------------------------------------------------------------------------------
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InfraError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InfraError(f"{path}: not a {what}: {str(exc).splitlines()[0][:200]}") from None
+    if not isinstance(data, dict):
+        raise InfraError(f"{path}: not a {what} (a JSON object is expected)")
+    return data
+
+
+@cli.group("plan-review")
+def plan_review() -> None:
+    """What a plan job hands on: the plan with its secrets redacted, and the fingerprint the apply checks."""
+
+
+@plan_review.command("redact")
+@click.option("--plan", "plan_path", required=True, type=click.Path(path_type=Path),
+              help="`terraform show -json` of a plan.")
+@click.option("--redacted", required=True, type=click.Path(path_type=Path), help="Where the redacted plan JSON goes.")
+@click.option("--fingerprint", "fp_path", required=True, type=click.Path(path_type=Path),
+              help="Where the fingerprint of the planned changes goes.")
+def plan_review_redact(plan_path: Path, redacted: Path, fp_path: Path) -> None:
+    """Write the plan without any sensitive value, and the fingerprint of its changes."""
+    from infra.delivery.plan_review import fingerprint, redact
+
+    plan = _read_json(plan_path, "plan JSON")
+    if "resource_changes" not in plan and "planned_values" not in plan:
+        raise InfraError(f"{plan_path}: not a plan JSON (no resource_changes): was it made by `terraform show -json`?")
+    print_ = fingerprint(plan)
+    for path, data in ((redacted, redact(plan)), (fp_path, print_)):
+        try:
+            path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        except OSError as exc:
+            raise InfraError(f"{path}: cannot write ({exc.strerror})") from None
+    click.echo(f"{len(print_['changes'])} change(s), fingerprint {print_['sha256'][:16]}")
+
+
+@plan_review.command("verify")
+@click.option("--plan", "plan_path", required=True, type=click.Path(path_type=Path),
+              help="`terraform show -json` of the plan about to be applied.")
+@click.option("--reviewed", required=True, type=click.Path(path_type=Path), help="The reviewed plan's fingerprint.")
+def plan_review_verify(plan_path: Path, reviewed: Path) -> None:
+    """Exit 1, naming what changed, unless the plan makes exactly the reviewed changes."""
+    from infra.delivery.plan_review import differences, fingerprint
+
+    expected = _read_json(reviewed, "plan fingerprint")
+    if not isinstance(expected.get("sha256"), str) or not isinstance(expected.get("changes"), list):
+        raise InfraError(f"{reviewed}: not a plan fingerprint (sha256 and changes expected)")
+    found = differences(expected, fingerprint(_read_json(plan_path, "plan JSON")))
+    if found:
+        raise CheckFailed("the plan is no longer the reviewed one (state or AWS changed since): "
+                          + "; ".join(found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10 else ""))
+    click.echo(f"the plan makes exactly the reviewed changes ({len(expected['changes'])})")

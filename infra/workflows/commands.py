@@ -70,7 +70,40 @@ def workflows_which(
     for workflow in result["workflows"]:
         click.echo(f"{workflow['name']}  [{workflow['file']}]")
         for job in workflow["jobs"]:
-            click.echo(f"  {job}")
+            held = workflow["credentials"].get(job)
+            shown = [f"environment {held['environment']}"] if held and "environment" in held else []
+            shown += [f"OIDC: {', '.join(held['oidc'])}"] if held and "oidc" in held else []
+            shown += [f"secrets: {', '.join(held['secrets'])}"] if held and "secrets" in held else []
+            click.echo(f"  {job}" + (f"  [{'; '.join(shown)}]" if shown else ""))
+
+
+@workflows.command("check")
+@click.option("--dir", "github_dir", type=click.Path(path_type=Path), default=None,
+              help="The .github folder to check (default: the repository's).")
+@pass_ctx
+def workflows_check(ctx: Context, github_dir: Path | None) -> None:
+    """actionlint, yamllint, shellcheck, zizmor (auditor) and the CI trust rules; exit 1 on any finding
+    that is neither mended nor suppressed in policy/suppressions.yaml."""
+    from infra.errors import CheckFailed
+    from infra.workflows.check import run
+
+    project = ctx.project
+    github_dir = github_dir if github_dir is not None else project.terraform_dir.parent / ".github"
+    if str(github_dir).strip() in ("", "."):
+        raise InfraError("--dir must name a .github folder")
+    result = run(github_dir, project.delivery)
+    for name, lines in result.linters.items():
+        click.echo(f"{name}: {'clean' if not lines else f'{len(lines)} finding(s)'}")
+        for line in lines:
+            click.echo(f"  {line}")
+    for finding in sorted(result.findings, key=lambda f: (f.resource, f.rule)):
+        state = "suppressed" if finding.suppressed else ("advisory" if not finding.blocking else "FAIL")
+        click.echo(f"{state} {finding.resource}: {finding.rule} {finding.message}"
+                   + (f" (suppressed: {finding.suppressed})" if finding.suppressed else ""))
+    blocking = len(result.blocking) + sum(len(v) for v in result.linters.values())
+    if blocking:
+        raise CheckFailed(f"{blocking} workflow finding(s) to mend or suppress")
+    click.echo(f"workflows: clean ({sum(1 for f in result.findings if f.suppressed)} suppressed)")
 
 
 @workflows.command("docs")

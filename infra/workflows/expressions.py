@@ -216,9 +216,9 @@ def interpolate(evaluator: Evaluator, value: Any) -> Any:
     """A workflow value: `${{ x }}` alone gives x's value; text with several is a string; other text is itself."""
     if not isinstance(value, str):
         return value
-    whole = EMBEDDED.fullmatch(value.strip())
-    if whole:
-        return evaluator.evaluate(whole.group(1))
+    found = list(EMBEDDED.finditer(value.strip()))
+    if len(found) == 1 and found[0].span() == (0, len(value.strip())):  # not "${{ a }}-${{ b }}"
+        return evaluator.evaluate(found[0].group(1))
     return EMBEDDED.sub(lambda m: _text(evaluator.evaluate(m.group(1))), value)
 
 

@@ -18,6 +18,8 @@ Without --changed, path filters are taken to match, and the result says so.
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,9 +61,26 @@ class Workflow:
     doc: dict
 
 
+_READ: dict[tuple[str, int, int], dict] = {}  # (path, mtime, size) -> the parsed workflow
+
+
 def read(path: Path) -> dict:
+    """A workflow file, parsed (once per version of the file: the trust rules simulate many events)."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise InfraError(f"{path}: cannot read the workflow ({exc.strerror})") from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _READ:
+        _READ[key] = _parse(path)
+    return _READ[key]
+
+
+def _parse(path: Path) -> dict:
     try:
         doc = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InfraError(f"{path}: cannot read the workflow ({exc})") from None
     except yaml.YAMLError as exc:
         raise InfraError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), dict):
@@ -152,11 +171,39 @@ class JobRun:
     name: str
     when: str  # "runs" or "on failure"
     after: list[str] = field(default_factory=list)  # the runs it waits for (its `needs`, expanded)
+    # What the job holds when it runs (the trust rules read these; infra/workflows/trust.py):
+    file: str = ""  # the workflow file that defines the job
+    environment: str | None = None  # its GitHub environment, evaluated
+    permissions: dict[str, str] = field(default_factory=dict)  # effective: capped by every calling job
+    secrets: list[str] = field(default_factory=list)  # secrets.<NAME> it references (but GITHUB_TOKEN)
+    roles: list[str] = field(default_factory=list)  # the role-arn expressions of its AWS OIDC steps
+    concurrency: list[str] = field(default_factory=list)  # groups held by it and every caller, outermost first
+    runs_checkout: bool = False  # runs code it checked out of the event's commit (not the base branch's)
+    step_text: str = ""  # its steps, env and inputs as JSON text (for the rules that look for commands)
+
+
+_LEVELS = {"none": 0, "read": 1, "write": 2}
+_SECRET = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def capped(job_permissions: Any, cap: dict[str, str] | None) -> dict[str, str]:
+    """A job's permissions as GitHub grants them: a called workflow's job never gets more than the
+    calling job (scopes the caller does not name are none)."""
+    if isinstance(job_permissions, str):  # read-all / write-all
+        level = job_permissions.split("-")[0]
+        job_permissions = {scope: level for scope in (cap or {"contents": level, "id-token": level})}
+    own = {k: str(v) for k, v in (job_permissions or {}).items()}
+    if cap is None:
+        return own
+    return {k: min(v, cap.get(k, "none"), key=lambda lv: _LEVELS.get(lv, 0)) for k, v in own.items()}
 
 
 class Simulation:
     def __init__(self, repo: Path, event: Event, delivery: dict[str, dict]):
         self.repo, self.event, self.delivery = repo, event, delivery
+        # A job or called workflow that asks for a concurrency group one of its callers holds: GitHub
+        # cancels that as a deadlock. (file, job, group) of each.
+        self.deadlocks: list[tuple[str, str, str]] = []
         ref = Ref.parse(event.ref)
         self.github = {
             "event_name": event.name,
@@ -199,9 +246,15 @@ class Simulation:
     # --- jobs --------------------------------------------------------------------------------------
 
     def run_workflow(
-        self, doc: dict, inputs: dict[str, Any], prefix: str = "", base_after: tuple[str, ...] = ()
+        self, doc: dict, inputs: dict[str, Any], prefix: str = "", base_after: tuple[str, ...] = (),
+        file: str = "", cap: dict[str, str] | None = None, held: tuple[str, ...] = (),
     ) -> tuple[list[JobRun], dict]:
         jobs: dict = doc["jobs"]
+        group = self._group(doc.get("concurrency"), {"github": self.github, "inputs": inputs, "vars": {}})
+        if group is not None:
+            if group in held:
+                self.deadlocks.append((file, prefix.rstrip("/") or "(workflow)", group))
+            held = (*held, group)
         results: dict[str, dict] = {}
         exits: dict[str, list[str]] = {}  # job -> the runs whose end is that job's end
         runs: list[JobRun] = []
@@ -221,7 +274,7 @@ class Simulation:
                 results[name] = {"result": "skipped", "outputs": {}}
                 exits[name] = after  # a skipped job ends when what it waited for ended
                 if self._runs(job, needs, results, context, failed=True):
-                    runs.append(JobRun(f"{prefix}{name}", "on failure", after))
+                    runs.append(self._job_run(job, f"{prefix}{name}", "on failure", after, context, file, cap, held))
                 continue
             outputs: dict[str, Any] = {}
             exits[name] = []
@@ -229,16 +282,64 @@ class Simulation:
                 label = f"{prefix}{name}" + (f" ({', '.join(map(str, values.values()))})" if values else "")
                 scope = {**context, "matrix": values}
                 if "uses" in job:
-                    inner, outputs = self._call(job, scope, f"{label}/", tuple(after))
+                    job_group = self._group(job.get("concurrency"), scope)
+                    if job_group is not None and job_group in held:
+                        self.deadlocks.append((file, label, job_group))
+                    inner, outputs = self._call(job, scope, f"{label}/", tuple(after), capped(
+                        job.get("permissions"), cap), (*held, *([job_group] if job_group else [])))
                     runs.extend(inner)
                     waited = {a for run in inner for a in run.after}
                     exits[name] += [r.name for r in inner if r.when == "runs" and r.name not in waited]
                 else:
-                    runs.append(JobRun(label, "runs", after))
+                    runs.append(self._job_run(job, label, "runs", after, scope, file, cap, held))
                     outputs = self._job_outputs(job, scope)
                     exits[name].append(label)
             results[name] = {"result": "success", "outputs": outputs}
         return runs, results
+
+    def _group(self, spec: Any, context: dict) -> str | None:
+        """A concurrency group, evaluated ("deploy-prod"); None when there is none."""
+        group = spec.get("group") if isinstance(spec, dict) else spec
+        if group is None:
+            return None
+        return str(interpolate(Evaluator(context), str(group))).strip().lower()  # GitHub compares them case-blind
+
+    def _job_run(self, job: dict, label: str, when: str, after: list[str], context: dict, file: str,
+                 cap: dict[str, str] | None, held: tuple[str, ...]) -> JobRun:
+        evaluator = Evaluator(context)
+        environment = job.get("environment")
+        if isinstance(environment, dict):
+            environment = environment.get("name")
+        environment = str(interpolate(evaluator, str(environment))) if environment is not None else None
+        own = self._group(job.get("concurrency"), context)
+        if own is not None and own in held:
+            self.deadlocks.append((file, label, own))
+        steps = job.get("steps") or []
+        by_id = {str(s["id"]): s for s in steps if isinstance(s, dict) and s.get("id")}
+        roles = []
+        for step in steps:
+            if any(a in str(step.get("uses", "")) for a in ("aws-oidc", "configure-aws-credentials")):
+                arn = str((step.get("with") or {}).get("role-arn") or (step.get("with") or {}).get("role-to-assume"))
+                # A role computed by an earlier step: what that step reads is where the role comes from.
+                source = [json.dumps(by_id[i], default=str) for i in re.findall(r"steps\.([\w-]+)\.outputs", arn)
+                          if i in by_id]
+                roles.append(" <- ".join([arn.strip(), *source]).strip())
+        text = json.dumps({k: v for k, v in job.items() if k in ("steps", "env", "with", "services", "container")},
+                          default=str)
+        checked_out = False
+        runs_checkout = False
+        for step in steps:
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                ref = str((step.get("with") or {}).get("ref", ""))
+                checked_out = not re.search(r"base\.sha|base_ref", ref)
+            elif checked_out and ("run" in step or str(step.get("uses", "")).startswith("./")):
+                runs_checkout = True
+        return JobRun(
+            label, when, after, file=file, environment=environment or None,
+            permissions=capped(job.get("permissions"), cap),
+            secrets=sorted(set(_SECRET.findall(text)) - {"GITHUB_TOKEN"}), roles=roles,
+            concurrency=[*held, *([own] if own else [])], runs_checkout=runs_checkout, step_text=text,
+        )
 
     def _order(self, jobs: dict) -> list[str]:
         done: list[str] = []
@@ -303,10 +404,12 @@ class Simulation:
         evaluator = Evaluator({**context, "steps": steps})
         return {k: interpolate(evaluator, v) for k, v in (job.get("outputs") or {}).items()}
 
-    def _call(self, job: dict, context: dict, prefix: str, after: tuple[str, ...]) -> tuple[list[JobRun], dict]:
+    def _call(self, job: dict, context: dict, prefix: str, after: tuple[str, ...],
+              cap: dict[str, str] | None = None, held: tuple[str, ...] = ()) -> tuple[list[JobRun], dict]:
         uses = str(job["uses"])
         if not uses.startswith("./"):
-            return [JobRun(prefix.rstrip("/"), "runs", list(after))], {}
+            return [JobRun(prefix.rstrip("/"), "runs", list(after), file=uses, permissions=dict(cap or {}),
+                           concurrency=list(held))], {}
         called = read(self.repo / uses)
         declared = (triggers(called).get("workflow_call") or {}).get("inputs") or {}
         evaluator = Evaluator(context)
@@ -315,7 +418,7 @@ class Simulation:
         if unknown:
             raise InfraError(f"{uses} has no input(s) {', '.join(unknown)}")
         inputs = {k: given.get(k, (spec or {}).get("default")) for k, spec in declared.items()}
-        runs, results = self.run_workflow(called, inputs, prefix, after)
+        runs, results = self.run_workflow(called, inputs, prefix, after, Path(uses).name, cap, held)
         outputs_spec = (triggers(called).get("workflow_call") or {}).get("outputs") or {}
         jobs_evaluator = Evaluator({"jobs": results})
         return runs, {k: interpolate(jobs_evaluator, spec.get("value", "")) for k, spec in outputs_spec.items()}
@@ -323,6 +426,14 @@ class Simulation:
 
 def simulate(repo: Path, event: Event, delivery: dict[str, dict]) -> tuple[str, list[tuple[Workflow, list[JobRun]]]]:
     """The env the deployment targets, and each triggered workflow with the job runs it makes."""
+    simulation, triggered_runs = run_event(repo, event, delivery)
+    return simulation.environment(), triggered_runs
+
+
+def run_event(
+    repo: Path, event: Event, delivery: dict[str, dict]
+) -> tuple[Simulation, list[tuple[Workflow, list[JobRun]]]]:
+    """The simulation of one event (its deadlocks found) and each triggered workflow's job runs."""
     simulation = Simulation(repo, event, delivery)
     triggered_runs = []
     for workflow in load(repo / ".github" / "workflows"):
@@ -334,9 +445,31 @@ def simulate(repo: Path, event: Event, delivery: dict[str, dict]) -> tuple[str, 
             if set(event.inputs) - set(declared):
                 continue  # another manual workflow: these inputs are not its
             inputs = {k: event.inputs.get(k, (spec or {}).get("default")) for k, spec in declared.items()}
-        runs, _ = simulation.run_workflow(workflow.doc, inputs)
+        runs, _ = simulation.run_workflow(workflow.doc, inputs, file=workflow.file)
         triggered_runs.append((workflow, runs))
-    return simulation.environment(), triggered_runs
+    return simulation, triggered_runs
+
+
+def role_kind(source: str) -> str:
+    """Which of bootstrap's roles an AWS role step asks for (by the variable its ARN comes from)."""
+    if "AWS_PLAN_ROLE_ARNS" in source:
+        return "plan role (read-only)"
+    if "AWS_DEPLOY_ROLE_ARN" in source:
+        return "deploy role"
+    return source.split(" <- ")[0]
+
+
+def credentials(run: JobRun) -> dict[str, Any]:
+    """What a job can reach: its GitHub environment (and the secrets behind it), an OIDC token and
+    which role it asks for, and the secrets it names. Empty for a job that holds none of it."""
+    found: dict[str, Any] = {}
+    if run.environment:
+        found["environment"] = run.environment
+    if run.permissions.get("id-token") == "write":
+        found["oidc"] = [role_kind(r) for r in run.roles] or ["(no AWS role step)"]
+    if run.secrets:
+        found["secrets"] = run.secrets
+    return found
 
 
 def job_label(run: JobRun) -> str:
@@ -349,7 +482,9 @@ def which(repo: Path, event: Event, delivery: dict[str, dict]) -> dict:
     result: dict[str, Any] = {
         "environment": environment,
         "workflows": [
-            {"file": w.file, "name": w.name, "jobs": [job_label(r) for r in runs]} for w, runs in triggered_runs
+            {"file": w.file, "name": w.name, "jobs": [job_label(r) for r in runs],
+             "credentials": {job_label(r): c for r in runs if (c := credentials(r))}}
+            for w, runs in triggered_runs
         ],
     }
     if event.changed is None and event.name in ("push", "pull_request"):

@@ -31,7 +31,7 @@ from policy.model import Finding, Level, PolicyInputError, Severity, Source
 from policy.scanners._tools import scan_timings
 
 DEFAULT_PATH = REPO_ROOT / "policy" / "suppressions.yaml"
-SCANNER_NAMES = ("checkov", "trivy", "policy")  # "policy": the project's own rules
+SCANNER_NAMES = ("checkov", "trivy", "zizmor", "policy")  # "policy": the project's own rules
 SOURCES = tuple(s.value for s in Source)
 EXPIRED_RULE = "suppression-expired"
 STALE_RULE = "suppression-stale"
@@ -90,9 +90,11 @@ class Suppression:
 
 
 def scanner_of_rule(rule: str) -> str:
-    """checkov for CKV_/CKV2_ ids, trivy for AWS-/AVD- ids, policy for everything else."""
+    """checkov for CKV_/CKV2_ ids, trivy for AWS-/AVD- ids, zizmor for zizmor/<audit>, policy for everything else."""
     if rule.startswith(("CKV_", "CKV2_")):
         return "checkov"
+    if rule.startswith("zizmor/"):
+        return "zizmor"
     if re.match(r"^(AVD-)?[A-Z]{2,6}-\d{4}$", rule):
         return "trivy"
     return "policy"
@@ -100,7 +102,7 @@ def scanner_of_rule(rule: str) -> str:
 
 def scanner_of(finding: Finding) -> str:
     """Which scanner made a finding: the title says so for checkov and trivy."""
-    for name in ("checkov", "trivy"):
+    for name in ("checkov", "trivy", "zizmor"):
         if finding.title.startswith(f"{name}: "):
             return name
     return "policy"

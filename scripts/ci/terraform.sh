@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # Plan, apply or read the outputs of one env root in CI: terraform.sh plan|apply|outputs
 # Needs ENVIRONMENT; TF_STATE_BUCKET (optional) overrides the backend's bucket.
-# plan writes plan.tfplan and plan.json in the root; apply applies that file and nothing else,
-# so what runs is exactly what was reviewed; outputs writes outputs-$ENVIRONMENT.json and the
-# service URL to $GITHUB_OUTPUT.
+#
+# plan (the read-only plan role): no lock (the role cannot write one), then plan.redacted.json (no
+#   sensitive value) and plan.fingerprint (the changes, hashed) for the jobs after; the plan file
+#   and its full JSON never leave the job.
+# apply (the deploy role): plans again holding the state lock, and applies that plan only when it
+#   makes exactly the reviewed changes (infra plan-review verify); otherwise nothing is applied.
+# outputs: writes outputs-$ENVIRONMENT.json and the service URL to $GITHUB_OUTPUT.
 set -euo pipefail
 : "${ENVIRONMENT:?ENVIRONMENT is not set}"
 case "$ENVIRONMENT" in dev|staging|prod) ;; *) echo "unknown environment '$ENVIRONMENT'" >&2; exit 2 ;; esac
 case "${1:-}" in plan|apply|outputs) ;; *) echo "usage: terraform.sh plan|apply|outputs" >&2; exit 2 ;; esac
 root="terraform/envs/$ENVIRONMENT"
+infra=.venv/bin/infra
 backend=()
 if [ -n "${TF_STATE_BUCKET:-}" ]; then backend=("-backend-config=bucket=$TF_STATE_BUCKET"); fi
 terraform -chdir="$root" init -input=false "${backend[@]}"
 case "${1:-}" in
   plan)
-    terraform -chdir="$root" plan -input=false -lock-timeout=5m -out=plan.tfplan
+    terraform -chdir="$root" plan -input=false -lock=false -out=plan.tfplan
     terraform -chdir="$root" show -json plan.tfplan > "$root/plan.json"
+    "$infra" plan-review redact --plan "$root/plan.json" \
+      --redacted "$root/plan.redacted.json" --fingerprint "$root/plan.fingerprint"
     ;;
   apply)
-    [ -f "$root/plan.tfplan" ] || { echo "no reviewed plan file at $root/plan.tfplan" >&2; exit 2; }
-    terraform -chdir="$root" apply -input=false -lock-timeout=5m plan.tfplan
+    [ -f "$root/plan.fingerprint" ] || { echo "no reviewed plan at $root/plan.fingerprint" >&2; exit 2; }
+    terraform -chdir="$root" plan -input=false -lock-timeout=5m -out=apply.tfplan
+    terraform -chdir="$root" show -json apply.tfplan > "$root/apply.json"
+    "$infra" plan-review verify --plan "$root/apply.json" --reviewed "$root/plan.fingerprint"
+    terraform -chdir="$root" apply -input=false -lock-timeout=5m apply.tfplan
     ;;
   outputs)
     terraform -chdir="$root" output -json > "outputs-$ENVIRONMENT.json"

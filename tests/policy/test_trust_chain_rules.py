@@ -161,3 +161,20 @@ def test_the_plan_roles_cannot_read_secrets_logs_or_other_state(after_resources)
     (state,) = principal.reach("s3:getobject")
     assert state.endswith(":s3:::rupaya-terraform-state/envs/prod/*")
     assert principal.reach("ec2:describevpcs") == ["*"]
+
+
+def module_findings(root: Path, repo: Path, tmp_path: Path, **tfvars: str) -> list:
+    """The rules on one module evaluated as a root, with the given variables."""
+    values = tmp_path / "module.tfvars"
+    values.write_text("".join(f'{k} = "{v}"\n' for k, v in tfvars.items()))
+    resources = evaluate_root(root, "dev", tfvars=[values], repo_root=repo).resources
+    return engine.evaluate(resources, "dev", TIERS, Source.HCL)
+
+
+def test_before_the_env_key_delegated_to_the_account_and_now_names_its_principals(tmp_path):
+    old = module_findings(BEFORE / "terraform" / "modules" / "security", BEFORE, tmp_path, name="rupaya-dev")
+    flagged = failing(old, "RPY-SEC-022")
+    assert any(":root use the key" in f for f in flagged) and any("no named principal" in f for f in flagged)
+    # The env roots as they are: the key of every tier names its administrators and users.
+    for env in ("dev", "staging", "prod"):
+        assert failing(findings(REPO_ROOT / "terraform" / "envs" / env, REPO_ROOT, env), "RPY-SEC-022") == [], env

@@ -4,6 +4,7 @@ input before doing anything, and skip cleanly in a repository without an applica
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -38,12 +39,79 @@ def test_terraform_script_never_applies_without_the_reviewed_plan_file(tmp_path)
     log = tmp_path / "calls.log"
     env = {"ENVIRONMENT": "dev", "LOG": str(log), "PATH": f"{stub}:{os.environ['PATH']}"}
     proc = run("terraform.sh", tmp_path, "apply", **env)
-    assert proc.returncode == 2 and "no reviewed plan file" in proc.stderr
+    assert proc.returncode == 2 and "no reviewed plan at terraform/envs/dev/plan.fingerprint" in proc.stderr
     assert "apply" not in log.read_text()  # init ran, apply never did
     log.write_text("")
     usage = run("terraform.sh", tmp_path, "destroy", **env)
     assert usage.returncode == 2 and "usage: terraform.sh plan|apply|outputs" in usage.stderr
     assert log.read_text() == ""  # refused before terraform ran at all
+
+
+def _plan(address: str, after: dict) -> str:
+    change = {"address": address, "mode": "managed", "type": "aws_s3_bucket", "name": "b",
+              "change": {"actions": ["create"], "before": None, "after": after, "after_unknown": {},
+                         "before_sensitive": False, "after_sensitive": {"secret": True}}}
+    return json.dumps({"format_version": "1.2", "resource_changes": [change]})
+
+
+def test_apply_applies_only_the_reviewed_changes(tmp_path):
+    """plan hands on a redacted plan and a fingerprint; apply plans again and applies only when that plan
+    makes exactly the fingerprinted changes. terraform is a stand-in that answers `show -json` with the
+    JSON in $SHOW; `infra plan-review` is the real one."""
+    root = tmp_path / "terraform" / "envs" / "dev"
+    root.mkdir(parents=True)
+    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "terraform").write_text('#!/bin/sh\necho "terraform $*" >> "$LOG"\n'
+                                    'case "$*" in *"show -json"*) cat "$SHOW";; esac\n')
+    (stub / "terraform").chmod(0o755)
+    log, show = tmp_path / "calls.log", tmp_path / "show.json"
+    env = {"ENVIRONMENT": "dev", "LOG": str(log), "SHOW": str(show), "PATH": f"{stub}:{os.environ['PATH']}"}
+    show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b", "secret": "hunter2"}))
+    planned = run("terraform.sh", tmp_path, "plan", **env)
+    assert planned.returncode == 0, planned.stderr
+    assert "-lock=false" in log.read_text()  # the read-only plan role cannot write a lock
+    redacted = (root / "plan.redacted.json").read_text()
+    assert "hunter2" not in redacted and "(sensitive)" in redacted
+    assert "hunter2" not in (root / "plan.fingerprint").read_text()
+
+    log.write_text("")
+    show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b", "secret": "changed-since"}))  # another run applied
+    stale = run("terraform.sh", tmp_path, "apply", **env)
+    assert stale.returncode == 1 and "no longer the reviewed one" in stale.stderr
+    assert "apply -input=false" not in log.read_text()  # planned again under the lock, applied nothing
+    assert "-lock-timeout=5m -out=apply.tfplan" in log.read_text()
+
+    show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b", "secret": "hunter2"}))
+    applied = run("terraform.sh", tmp_path, "apply", **env)
+    assert applied.returncode == 0, applied.stderr
+    assert "apply -input=false -lock-timeout=5m apply.tfplan" in log.read_text()
+
+
+@pytest.mark.parametrize(("roles", "message"), [
+    ("", "has no plan role for prod"),
+    ('{"dev": "arn:aws:iam::1:role/p"}', "has no plan role for prod"),
+    ("{x", "is not JSON"),
+    ('{"prod": "not-an-arn"}', "has no plan role for prod"),
+])
+def test_plan_role_script_refuses_a_missing_or_malformed_variable(tmp_path, roles, message):
+    proc = run("plan-role.sh", tmp_path, ENVIRONMENT="prod", PLAN_ROLES=roles)
+    assert proc.returncode == 1 and message in proc.stderr
+
+
+def test_plan_role_script_writes_the_env_role(tmp_path):
+    out = tmp_path / "github_output"
+    proc = run("plan-role.sh", tmp_path, ENVIRONMENT="prod", GITHUB_OUTPUT=str(out),
+               PLAN_ROLES='{"prod": "arn:aws:iam::123456789012:role/rupaya-plan-prod"}')
+    assert proc.returncode == 0 and out.read_text() == "arn=arn:aws:iam::123456789012:role/rupaya-plan-prod\n"
+
+
+def test_superseded_script_warns_in_the_annotations_and_the_summary(tmp_path):
+    summary = tmp_path / "summary.md"
+    proc = run("superseded.sh", tmp_path, ENVIRONMENT="prod", RESULT="cancelled", GITHUB_STEP_SUMMARY=str(summary))
+    assert proc.returncode == 0 and proc.stdout.startswith("::warning title=Deployment superseded::")
+    assert "Deployment to prod superseded" in summary.read_text()
 
 
 @pytest.mark.parametrize(("script", "env", "expected"), [

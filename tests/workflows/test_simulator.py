@@ -38,9 +38,8 @@ def jobs(result, prefix):
     return workflow["jobs"]
 
 
-UNIFIED_DEPLOY = ["infrastructure/terraform-apply", "infrastructure/database-migrations", "release/deploy-ecs",
-                  "release/health-check", "release/e2e-tests", "release/rollback (on failure)",
-                  "release/deployment-summary"]
+UNIFIED_DEPLOY = ["deploy/terraform-apply", "deploy/database-migrations", "deploy/deploy-ecs", "deploy/health-check",
+                  "deploy/e2e-tests", "deploy/rollback (on failure)", "deploy/deployment-summary"]
 
 
 def test_feature_branch_push():
@@ -48,7 +47,9 @@ def test_feature_branch_push():
     assert numbers(result) == ["01", "02", "04u", "05"]  # 01, 02, 04 -> dev and 05, in parallel
     assert result["environment"] == "dev"
     unified = jobs(result, "04-unified")
-    assert unified[:4] == ["determine-environment/detect", "validate/backend", "build/build", "plan/terraform-plan"]
+    # One call of the pipeline (the env's concurrency group held throughout): validate, build and plan side by side.
+    assert unified[:4] == ["determine-environment/detect", "deploy/validate/backend", "deploy/build/build",
+                           "deploy/terraform-plan"]
     assert unified[4:] == UNIFIED_DEPLOY  # migrations before the deploy, rollback only on a failure
 
 
@@ -134,9 +135,10 @@ def test_cli_json_and_text():
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["environment"] == "dev"
-    assert {"file", "name", "jobs"} == set(doc["workflows"][0])
+    assert {"file", "name", "jobs", "credentials"} == set(doc["workflows"][0])
     text = infra("workflows", "which", "--event", "push", "--ref", "refs/tags/v2.0.0")
-    assert "-> environment: prod" in text.stdout and "release/rollback (on failure)" in text.stdout
+    assert "-> environment: prod" in text.stdout and "deploy/rollback (on failure)" in text.stdout
+    assert "deploy/terraform-apply  [environment prod; OIDC: deploy role]" in text.stdout
     assert_one_line_error(infra("workflows", "which", "--event", "pull_request", "--ref", "refs/heads/x"),
                           "needs --base")
 

@@ -50,11 +50,11 @@ def test_a_job_without_a_duration_is_named(repo_copy):
 
 def test_the_unified_graph_has_every_job_and_the_rollback_on_failure():
     text = (REPO_ROOT / "docs" / "UNIFIED_DEPLOYMENT_ARCHITECTURE.md").read_text()
-    for job in ("determine-environment/detect", "plan/terraform-plan", "infrastructure/terraform-apply",
-                "infrastructure/database-migrations", "release/deploy-ecs", "release/health-check",
-                "release/e2e-tests", "release/deployment-summary"):
+    for job in ("determine-environment/detect", "deploy/terraform-plan", "deploy/terraform-apply",
+                "deploy/database-migrations", "deploy/deploy-ecs", "deploy/health-check",
+                "deploy/e2e-tests", "deploy/deployment-summary"):
         assert f'["{job}<br/>' in text, job
-    assert "release/rollback<br/>on failure" in text and "-.->" in text
+    assert "deploy/rollback<br/>on failure" in text and "-.->" in text
 
 
 def test_cli_check_reports_stale_docs(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.project import REPO_ROOT
+from infra.project import REPO_ROOT, Project
 from infra.workflows import lint
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
@@ -69,7 +69,8 @@ def test_each_seed_workflow_has_its_file_and_triggers(prefix):
 
 def test_the_unified_deployment_takes_version_tags_and_a_manual_environment():
     on = triggers(seed_file("04-unified"))
-    assert on["push"]["tags"] == ["v*.*.*"]
+    # Strict semver, exactly tiers.yaml's prod delivery tags (RPY-CI-004 checks any workflow's).
+    assert on["push"]["tags"] == Project.discover().delivery["prod"]["tags"]
     assert on["workflow_dispatch"]["inputs"]["environment"]["options"] == ["dev", "staging", "prod"]
 
 
@@ -139,10 +140,16 @@ def test_every_remote_action_is_pinned_by_full_sha_with_its_version():
 
 
 def test_env_jobs_use_their_environment_and_one_deploy_at_a_time():
-    pipeline = load(WORKFLOWS / "deploy-pipeline.yml")["jobs"]
-    for name in ("terraform-apply", "database-migrations", "deploy-ecs", "rollback"):
+    doc = load(WORKFLOWS / "deploy-pipeline.yml")
+    pipeline = doc["jobs"]
+    for name in ("terraform-apply", "database-migrations", "deploy-ecs", "health-check", "rollback"):
         assert pipeline[name]["environment"] == "${{ inputs.environment }}", name
-        assert pipeline[name]["concurrency"]["cancel-in-progress"] is False, name
+    # The env's one concurrency group is the whole pipeline's, never a job's (that would deadlock).
+    assert "deploy-{0}" in doc["concurrency"]["group"] and doc["concurrency"]["cancel-in-progress"] is False
+    holders = [(p.name, n) for p, n, job in jobs() if "deploy-" in str(job.get("concurrency", ""))]
+    assert holders == []
+    # The plan runs with no environment, and so with the read-only plan role only.
+    assert "environment" not in pipeline["terraform-plan"]
     # Migrations before the deploy; rollback after any failure past the apply; never a destroy.
     assert "database-migrations" in pipeline["deploy-ecs"]["needs"]
     assert "failure()" in pipeline["rollback"]["if"]
@@ -176,3 +183,38 @@ def test_no_step_body_is_written_in_two_files():
             if len(body) > 40:  # one short command (`make test`) may appear twice
                 assert body not in seen, f"{path.name} repeats a step of {seen[body]}: {body[:60]}"
                 seen[body] = path.name
+
+
+def report_problems(workflows: Path) -> list[str]:
+    """Why the plan's or the gate's report would not reach the pull request when the policy fails."""
+    problems = []
+    pipeline = load(workflows / "deploy-pipeline.yml")["jobs"]
+    gate = load(workflows / "infra-gate.yml")["jobs"]
+    uploads = [(name, s) for name, job in (("plan", pipeline["terraform-plan"]), ("gate", gate["gate"]))
+               for s in steps(job) if "upload-artifact" in str(s.get("uses", ""))]
+    problems += [f"{name}: the report is uploaded only when every step passed" for name, s in uploads
+                 if "cancelled()" not in str(s.get("if", "")) and "always()" not in str(s.get("if", ""))]
+    if not uploads or len(uploads) < 2:
+        problems.append("a report is never uploaded for a job of its own to post")
+    posters = [(n, j) for n, j in (("plan-comment", pipeline.get("plan-comment")), ("publish", gate.get("publish")))]
+    for name, job in posters:
+        if job is None:
+            problems.append(f"{name}: no separate job posts the report")
+            continue
+        if "cancelled()" not in str(job.get("if", "")) and "always()" not in str(job.get("if", "")):
+            problems.append(f"{name}: does not run when the job before it failed")
+        checkouts = [s for s in steps(job) if str(s.get("uses", "")).startswith("actions/checkout@")]
+        if any("base.sha" not in str((s.get("with") or {}).get("ref", "")) for s in checkouts):
+            problems.append(f"{name}: runs the pull request's code")
+    if set(gate["gate"].get("permissions", {})) != {"contents"}:
+        problems.append("gate: the job that runs the pull request's code holds write scopes")
+    return problems
+
+
+def test_reports_reach_the_pull_request_when_the_policy_fails():
+    """The plan's and the gate's reports are uploaded even after a failing step, and posted by a job that
+    runs when the job before it failed, on the base branch's code. Before the review, they were not."""
+    assert report_problems(WORKFLOWS) == []
+    before = report_problems(REPO_ROOT / "tests" / "fixtures" / "before-trust-chain" / ".github" / "workflows")
+    assert "plan: the report is uploaded only when every step passed" in before
+    assert "publish: no separate job posts the report" in before

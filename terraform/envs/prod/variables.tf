@@ -41,3 +41,14 @@ variable "kms_key_administrators" {
   type        = list(string)
   default     = []
 }
+
+variable "aws_account_ids" {
+  description = "The AWS account(s) this env lives in (one account per env is the recommended layout). Set, Terraform refuses to run with credentials of any other account; null checks nothing (the local emulator)."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.aws_account_ids == null || alltrue([for a in coalesce(var.aws_account_ids, []) : can(regex("^[0-9]{12}$", a))])
+    error_message = "aws_account_ids must be 12-digit AWS account IDs."
+  }
+}
