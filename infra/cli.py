@@ -329,7 +329,13 @@ def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) 
         except TeardownFailed as teardown:
             raise InfraError(f"{exc}\nand the clean-up failed too: {teardown}") from None
         raise
-    _print_outputs(ctx, stack.outputs())
+    from infra.delivery.app_secrets import init as init_secrets
+    from infra.delivery.target import Target
+
+    outputs = stack.outputs()
+    for line in init_secrets(Target(env, outputs, stack.aws, f"the state at {stack.workspace.state_file}")):
+        ctx.progress.say(f"ok {env}: {line}")
+    _print_outputs(ctx, outputs)
     click.echo(f"{env} is up on {stack.endpoint}; state: {stack.workspace.state_file}")
 
 

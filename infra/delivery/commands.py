@@ -439,6 +439,28 @@ def flags_ab(ctx: Context, name: str, variants: str, env: str, outputs: str | No
     _write(ctx, env, outputs, aws_endpoint, lambda f: flags_mod.ab(f, name, parsed), f"A/B test {name} ({text})")
 
 
+# --- the application's secrets -----------------------------------------------------------------------
+
+
+@cli.group("secrets")
+def secrets_group() -> None:
+    """The application's own secrets (the JWT signing key): their values, never Terraform's."""
+
+
+@secrets_group.command("init")
+@click.option("--env", "env", required=True, help=ENV_HELP)
+@click.option("--rotate", is_flag=True, help="Give every secret a new value, even one that has a value.")
+@click.option("--outputs", metavar="FILE", help=OUTPUTS_HELP)
+@click.option("--aws-endpoint", metavar="URL", help=ENDPOINT_HELP)
+@pass_ctx
+def secrets_init(ctx: Context, env: str, rotate: bool, outputs: str | None, aws_endpoint: str | None) -> None:
+    """Give each application secret a value when it has none (the apply job runs this after the apply)."""
+    from infra.delivery.app_secrets import init
+
+    for line in init(open_target(ctx, env, outputs, aws_endpoint), rotate=rotate):
+        click.echo(f"{env}: {line}")
+
+
 # --- the reviewed plan -------------------------------------------------------------------------------
 
 
@@ -479,6 +501,20 @@ def plan_review_redact(plan_path: Path, redacted: Path, fp_path: Path) -> None:
         except OSError as exc:
             raise InfraError(f"{path}: cannot write ({exc.strerror})") from None
     click.echo(f"{len(print_['changes'])} change(s), fingerprint {print_['sha256'][:16]}")
+
+
+@plan_review.command("redact-outputs")
+@click.option("--outputs", "outputs_path", required=True, type=click.Path(path_type=Path),
+              help="`terraform output -json` of a root.")
+@click.option("--redacted", required=True, type=click.Path(path_type=Path), help="Where the redacted outputs go.")
+def plan_review_redact_outputs(outputs_path: Path, redacted: Path) -> None:
+    """Write the outputs with every sensitive output's value replaced: what later jobs may receive."""
+    from infra.delivery.plan_review import redact_outputs
+
+    try:
+        redacted.write_text(json.dumps(redact_outputs(_read_json(outputs_path, "outputs JSON")), indent=1) + "\n")
+    except OSError as exc:
+        raise InfraError(f"{redacted}: cannot write ({exc.strerror})") from None
 
 
 @plan_review.command("verify")

@@ -5,11 +5,13 @@ the plan job but two files:
 
 - the plan JSON with every sensitive value replaced (`redact`): what the policy reads and people see;
 - a fingerprint of the planned changes (`fingerprint`): a SHA-256 over each change's address, actions
-  and values (sensitive ones included, hashed, never shown), with the list of addresses and actions.
+  and planned values as the redacted plan shows them (a hash of a sensitive value would let anyone
+  holding the artifact test guesses of it), with the list of addresses and actions.
 
 The apply job plans again with its own role and the state lock held, and applies its own plan file
 only when that plan's fingerprint equals the reviewed one (`verify`). Another run's apply landing in
-between, or drift, makes them differ: the apply stops and names what changed.
+between, or drift, makes them differ: the apply stops and names what changed. A difference in a
+sensitive value alone is not seen, by design: the reviewer never saw that value either.
 """
 
 from __future__ import annotations
@@ -56,19 +58,31 @@ def _sensitive_attributes(plan: dict[str, Any]) -> dict[str, set[str]]:
     return found
 
 
+def _mask_constants(expression: Any) -> None:
+    """Every literal in an expression tree (nested blocks are lists of expression maps)."""
+    if isinstance(expression, dict):
+        if "constant_value" in expression:
+            expression["constant_value"] = REDACTED
+        for value in expression.values():
+            _mask_constants(value)
+    elif isinstance(expression, list):
+        for value in expression:
+            _mask_constants(value)
+
+
 def _mask_configuration(module: dict[str, Any], prefix: str, secret: dict[str, set[str]]) -> None:
     """Literal values written in the configuration for sensitive attributes and sensitive module inputs."""
     for resource in module.get("resources") or []:
         address = f"{prefix}{resource.get('address', '')}"
         for name, expression in (resource.get("expressions") or {}).items():
-            if name in secret.get(address, set()) and isinstance(expression, dict) and "constant_value" in expression:
-                expression["constant_value"] = REDACTED
+            if name in secret.get(address, set()):
+                _mask_constants(expression)
     for call_name, call in (module.get("module_calls") or {}).items():
         child = call.get("module") or {}
         hidden = {n for n, v in (child.get("variables") or {}).items() if isinstance(v, dict) and v.get("sensitive")}
         for name, expression in (call.get("expressions") or {}).items():
-            if name in hidden and isinstance(expression, dict) and "constant_value" in expression:
-                expression["constant_value"] = REDACTED
+            if name in hidden:
+                _mask_constants(expression)
         _mask_configuration(child, f"{prefix}module.{call_name}.", secret)
     for variable in (module.get("variables") or {}).values():
         if isinstance(variable, dict) and variable.get("sensitive") and "default" in variable:
@@ -78,7 +92,7 @@ def _mask_configuration(module: dict[str, Any], prefix: str, secret: dict[str, s
 def redact(plan: dict[str, Any]) -> dict[str, Any]:
     """A copy of a `terraform show -json` plan with no sensitive value left in it."""
     plan = json.loads(json.dumps(plan))
-    for change in plan.get("resource_changes") or []:
+    for change in [*(plan.get("resource_changes") or []), *(plan.get("resource_drift") or [])]:
         body = change.get("change") or {}
         for side in ("before", "after"):
             if side in body:
@@ -106,19 +120,21 @@ def redact(plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def changes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """The resource changes that do something, in address order."""
+    """The resource changes that do something, in address order, as the redacted plan shows them: what
+    they will make (`after`), not what is there now (`before`, which autoscaling moves between two
+    plans without any change being planned to it)."""
     found = []
-    for change in plan.get("resource_changes") or []:
+    for change in redact(plan).get("resource_changes") or []:
         body = change.get("change") or {}
         actions = list(body.get("actions") or [])
         if actions and actions != ["no-op"]:
-            found.append({"address": change.get("address"), "actions": actions, "before": body.get("before"),
-                          "after": body.get("after"), "after_unknown": body.get("after_unknown")})
+            found.append({"address": change.get("address"), "actions": actions, "after": body.get("after"),
+                          "after_unknown": body.get("after_unknown")})
     return sorted(found, key=lambda c: str(c["address"]))
 
 
 def fingerprint(plan: dict[str, Any]) -> dict[str, Any]:
-    """{"sha256": ..., "changes": [[address, "create"], ...]}: shareable, values only as a hash."""
+    """{"sha256": ..., "changes": [[address, "create"], ...]}: shareable, holds no sensitive value."""
     planned = changes(plan)
     digest = hashlib.sha256(json.dumps(planned, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return {"sha256": digest, "changes": [[c["address"], "+".join(c["actions"])] for c in planned]}
@@ -133,3 +149,9 @@ def differences(reviewed: dict[str, Any], planned: dict[str, Any]) -> list[str]:
     lines = [f"{a}: reviewed {old.get(a, 'no change')}, now {new.get(a, 'no change')}"
              for a in sorted(set(old) | set(new)) if old.get(a) != new.get(a)]
     return lines or ["the same resources change, but with other values"]
+
+
+def redact_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    """`terraform output -json` with the value of every sensitive output replaced."""
+    return {name: ({**item, "value": REDACTED} if isinstance(item, dict) and item.get("sensitive") else item)
+            for name, item in outputs.items()}

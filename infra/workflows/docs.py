@@ -264,7 +264,7 @@ def execution_sequence(repo: Path, delivery: dict[str, dict], durations: Duratio
         f"**{fmt(ours)} min** from a feature push to production here, against **{fmt(seed)} min** for the "
         f"seed's design with the same job estimates. (The seed's own timeline says ~{SEED_MINUTES} min, "
         f"about {fmt(people)} of them people between steps, with shorter deployments than its own jobs add "
-        "up to.) What changed: one build per commit, promoted by digest; the plan, the apply and the "
+        "up to.) What changed: one build per commit and env, reused by later runs; the plan, the apply and the "
         "migrations run while the image builds; staging deploys from the release branch, and main deploys "
         "prod directly, with no separate tag run.",
         "",
@@ -305,14 +305,14 @@ def unified_architecture(repo: Path, delivery: dict[str, dict], durations: Durat
             "## Order, and why",
             "",
             "1. **determine-environment**, then at once **validate**, **build** and **plan**: the plan needs no image.",
-            "2. **terraform-apply** applies the plan file the plan job uploaded, the one that was reviewed, never "
-            "a new plan. It runs in the env's GitHub environment (staging and prod need reviewers), one at a time "
-            "per env.",
+            "2. **terraform-apply** plans again under the state lock and applies only when that plan makes exactly the "
+            "changes the reviewed plan showed (their fingerprint; the plan file itself never leaves the plan job). "
+            "It runs in the env's GitHub environment (staging and prod need reviewers), one at a time per env.",
             "3. **database-migrations** run before any traffic reaches the new code: migrations are expand/contract, "
             "so the new schema must exist before code that needs it starts, and the old code still works on it. "
             "A rollback does not undo them, for the same reason.",
-            "4. **deploy-ecs** promotes the image built once (by digest, from dev's registry) and registers a "
-            "task-definition revision that changes only the image.",
+            "4. **deploy-ecs** moves the service to the image built into the env's own registry (by digest) and "
+            "registers a task-definition revision that changes only the image.",
             "5. **health-check**, then **e2e-tests**, against the service URL from the env's Terraform outputs.",
             "6. **rollback** runs when any job after the apply failed: the service goes back to the previous "
             "revision. It never destroys infrastructure.",

@@ -364,8 +364,8 @@ def _names_principals(condition: Any) -> bool:
 # --------------------------------------------------------------------------------- GitHub OIDC trust
 
 _SUB_CLAIM = re.compile(
-    r"^repo:(?P<repo>[^:]+):(?P<context>environment:(?P<env>[^:]+)|pull_request|ref:(?P<ref>[^:]+))"
-    r"(?::job_workflow_ref:(?P<workflow>[^@:]+)@(?P<wref>[^:]+))?$"
+    r"^repo:(?P<repo>[^:]+):(?P<context>environment:(?P<env>[^:]+)|pull_request|ref:(?P<cref>[^:]+))"
+    r"(?::ref:(?P<ref>[^:]+))?(?::job_workflow_ref:(?P<workflow>[^@:]+)@(?P<wref>[^:]+))?$"
 )
 # Refs an attacker controls: a pull request's merge ref, and any branch they can push.
 _ATTACKER_REFS = ("refs/pull/1/merge", "refs/heads/attacker", "refs/heads/feature/evil", "refs/tags/evil")
@@ -382,8 +382,8 @@ class OidcTrust(Rule):
                  "policy that checks only the environment leaves the rest to repository settings, so a branch or a "
                  "pull request could reach a deploy role.")
     remediation = ('Require aud = "sts.amazonaws.com" and a sub of the repository\'s claim template '
-                   '(repo, context, job_workflow_ref): environment:<env> and the deploy pipeline at the tier\'s '
-                   'protected refs for write roles; pull_request only for read-only roles.')
+                   '(repo, context, ref, job_workflow_ref): environment:<env> on the tier\'s protected refs, in both '
+                   'ref and job_workflow_ref, for write roles; pull_request only for read-only roles.')
 
     def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
         doc = policy_document(resource.get("assume_role_policy"))
@@ -405,9 +405,10 @@ class OidcTrust(Rule):
         if aud != [want_aud]:
             yield self.fail(ctx, resource, f"aud is {aud or 'not pinned'}", actual=aud, expected=[want_aud])
         subs = as_list(equals.get(f"{_OIDC_HOST}:sub")) + as_list(like.get(f"{_OIDC_HOST}:sub"))
+        excluded = [str(x) for x in as_list((cond.get("StringNotLike") or {}).get(f"{_OIDC_HOST}:sub"))]
         if not subs:
             yield self.fail(ctx, resource, "sub is not restricted: any repository can assume the role",
-                            actual=None, expected="repo:<org>/<repo>:environment:<env>:job_workflow_ref:...")
+                            actual=None, expected="repo:<org>/<repo>:environment:<env>:ref:...:job_workflow_ref:...")
             return
         writes = self._writes(resource, ctx)
         envs: set[str] = set()
@@ -418,12 +419,12 @@ class OidcTrust(Rule):
             claim = _SUB_CLAIM.match(str(sub))
             if not claim or any(ch in claim["repo"] for ch in "*?"):
                 yield self.fail(ctx, resource, f"sub {sub!r} is not one repository's claim", actual=sub,
-                                expected="repo:<org>/<repo>:<context>[:job_workflow_ref:<workflow>@<ref>]")
+                                expected="repo:<org>/<repo>:<context>[:ref:<ref>][:job_workflow_ref:<workflow>@<ref>]")
                 continue
             env = claim["env"]
             if env and not any(ch in env for ch in "*?"):
                 envs.add(env)
-            yield from self._reach(str(sub), claim, env, writes, resource, ctx)
+            yield from self._reach(str(sub), claim, excluded, writes, resource, ctx)
         if ctx.workflow_environments is not None:
             for env in sorted(envs - ctx.workflow_environments):
                 yield self.fail(ctx, resource, f"environment {env!r} is not used by any workflow",
@@ -448,37 +449,55 @@ class OidcTrust(Rule):
                     found.add(info.name if info else action)  # data read from every bucket, secret or key
         return sorted(found)
 
-    def _reach(self, sub: str, claim: re.Match[str], env: str | None, writes: list[str] | None,
+    def _reach(self, sub: str, claim: re.Match[str], excluded: list[str], writes: list[str] | None,
                resource: Resource, ctx: Context) -> Iterable[Finding]:
         """Who can present this sub, and may they hold what the role grants?"""
-        tier = ctx.all_tiers.get(env or "", {})
-        delivery = tier.get("delivery") or {}
-        from_pull_requests = any(
-            fnmatch.fnmatchcase(_probe(claim, ref, pr=ref.startswith("refs/pull/")), sub) for ref in _ATTACKER_REFS
-        )
+
+        def admits(probe: str) -> bool:
+            return fnmatch.fnmatchcase(probe, sub) and not any(fnmatch.fnmatchcase(probe, x) for x in excluded)
+
+        env = claim["env"]
+        delivery = (ctx.all_tiers.get(env or "", {}) or {}).get("delivery") or {}
+        own_ref = _concrete(claim["wref"] or claim["ref"] or "refs/heads/main")
+        # An attacker's job: its own ref throughout, or its ref calling the workflow as it is on a protected ref.
+        probes = [_probe(claim, ref, ref) for ref in _ATTACKER_REFS]
+        probes += [_probe(claim, ref, own_ref) for ref in _ATTACKER_REFS]
+        from_attacker = any(admits(p) for p in probes)
         if env and not delivery.get("pull_requests_into"):
             # A tier that takes no pull requests: its role only from the deploy pipeline on protected refs.
             if not claim["workflow"]:
                 yield self.fail(ctx, resource, f"sub {sub!r} pins no job_workflow_ref: any workflow on any ref that "
                                 f"names environment {env} gets the role (only repository settings stand in the way)",
-                                actual=sub, expected="...:job_workflow_ref:<repo>/.github/workflows/<file>@<ref>")
-            elif from_pull_requests:
+                                actual=sub, expected="...:ref:<ref>:job_workflow_ref:<workflow file>@<ref>")
+            elif not claim["ref"]:
+                yield self.fail(ctx, resource, f"sub {sub!r} pins no ref claim: a job on any branch that calls "
+                                f"{claim['workflow']} as it is on {claim['wref']} gets the role", actual=sub,
+                                expected="...:ref:<the protected ref>:job_workflow_ref:...@<the protected ref>")
+            elif from_attacker:
                 yield self.fail(ctx, resource, f"sub {sub!r} admits refs outside {env}'s delivery refs "
                                 "(a pull request's merge ref or any branch)", actual=sub,
                                 expected="the tier's protected refs only")
-        if not env and from_pull_requests and writes:
+        if not env and from_attacker and writes:
             yield self.fail(ctx, resource, f"sub {sub!r} admits pull-request code, and the role may write or read "
                             f"data: {', '.join(writes[:6])}{' ...' if len(writes) > 6 else ''}",
                             actual=writes[:20], expected="a read-only role for pull requests")
-        elif not env and from_pull_requests and writes is None:
+        elif not env and from_attacker and writes is None:
             yield self.unknown(ctx, resource, "the policies of a role that pull requests can assume", Unknown())
 
 
-def _probe(claim: re.Match[str], ref: str, pr: bool) -> str:
-    """The sub an attacker's job would present, in the shape of `claim`, on `ref`."""
+def _concrete(pattern: str) -> str:
+    """A ref an IAM pattern matches ("refs/tags/v*" -> "refs/tags/v1"), to probe with."""
+    return pattern.replace("*", "1").replace("?", "1")
+
+
+def _probe(claim: re.Match[str], ref: str, workflow_ref: str) -> str:
+    """The sub an attacker's job would present, in the shape of `claim`: run on `ref`, with the
+    workflow read at `workflow_ref`."""
+    pr = ref.startswith("refs/pull/")
     context = claim["context"] if claim["env"] else ("pull_request" if pr else f"ref:{ref}")
-    tail = f":job_workflow_ref:{claim['workflow']}@{ref}" if claim["workflow"] else ""
-    return f"repo:{claim['repo']}:{context}{tail}"
+    ref_claim = f":ref:{ref}" if claim["ref"] else ""
+    tail = f":job_workflow_ref:{claim['workflow']}@{workflow_ref}" if claim["workflow"] else ""
+    return f"repo:{claim['repo']}:{context}{ref_claim}{tail}"
 
 
 RULES = [IamWildcards, OidcTrust, IamEscalation, ResourcePolicyExposure, KmsKeyPrincipals]

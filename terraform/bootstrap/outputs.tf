@@ -35,7 +35,7 @@ output "permissions_boundary_arns" {
 
 output "github_oidc_claim_template_command" {
   description = "The one command that sets the repository's OIDC subject claim template the trust policies expect (run once, as a repository admin, with the GitHub CLI)."
-  value       = "gh api --method PUT repos/${var.github_repository}/actions/oidc/customization/sub --input - <<< '{\"use_default\":false,\"include_claim_keys\":[\"repo\",\"context\",\"job_workflow_ref\"]}'"
+  value       = "gh api --method PUT repos/${var.github_repository}/actions/oidc/customization/sub --input - <<< '{\"use_default\":false,\"include_claim_keys\":[\"repo\",\"context\",\"ref\",\"job_workflow_ref\"]}'"
 }
 
 output "backend_config" {

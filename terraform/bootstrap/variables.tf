@@ -33,7 +33,6 @@ variable "github_repository" {
 variable "environments" {
   description = "Environments of this account: each gets a deploy role, a plan role, a permissions boundary and a state prefix envs/<env>/ (also the GitHub environment names; each must be a tier of terraform/tiers.yaml). One account per environment is the recommended layout: apply bootstrap once per account with that account's environment."
   type        = list(string)
-  default     = ["dev", "staging", "prod"]
 
   validation {
     condition     = length(var.environments) >= 1 && alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9-]{0,15}$", e))])

@@ -8,6 +8,7 @@ what AWS (the emulator) holds afterwards, and every bad input must fail in one l
 from __future__ import annotations
 
 import json
+import string
 import uuid
 
 import pytest
@@ -337,3 +338,40 @@ def migrate_with_the_secret(live, cli, outputs_file, postgres, database_url, tmp
                                                    SecretString="not json")
     assert_one_line_error(cli("migrate", "--migrations", str(tmp_path / "m"), outputs=local),
                           "not a JSON document of username and password")
+
+
+# --- the application's secrets: values from `infra secrets init`, never from Terraform ---------------
+
+
+def test_secrets_init_sets_a_value_once_and_rotate_replaces_it(live, cli, outputs_file):
+    secrets, arn = live.client("secretsmanager"), live.outputs["jwt_secret_arn"]
+    first = cli("secrets init", with_record=False)
+    assert first.returncode == 0, first.stderr
+    value = secrets.get_secret_value(SecretId=arn)["SecretString"]
+    assert len(value) == 64 and set(value) <= set(string.ascii_letters + string.digits + "-_")
+
+    again = cli("secrets init", with_record=False)
+    assert again.returncode == 0 and "has a value; left alone" in again.stdout, again.stdout + again.stderr
+    assert secrets.get_secret_value(SecretId=arn)["SecretString"] == value
+
+    rotated = cli("secrets init", "--rotate", with_record=False)
+    assert rotated.returncode == 0 and "rotated" in rotated.stdout, rotated.stderr
+    new = secrets.get_secret_value(SecretId=arn)["SecretString"]
+    assert new != value and len(new) == 64
+    # Neither value is in Terraform's state: it never saw them.
+    state = live.stack.tf.run("show-state", ["show", "-json", "-no-color"]).stdout
+    assert value not in state and new not in state
+
+
+def test_secrets_init_names_a_missing_output_or_secret(live, cli, outputs_file, tmp_path):
+    raw = json.loads(outputs_file.read_text())
+    without = tmp_path / "no-jwt.json"
+    without.write_text(json.dumps({**raw, "platform": {**raw["platform"], "value": {
+        k: v for k, v in raw["platform"]["value"].items() if k != "jwt_secret_arn"}}}))
+    assert_one_line_error(cli("secrets init", outputs=without, with_record=False), "`jwt_secret_arn` is missing")
+
+    gone = tmp_path / "gone.json"
+    arn = live.outputs["jwt_secret_arn"]
+    gone.write_text(json.dumps({**raw, "platform": {**raw["platform"], "value": {
+        **raw["platform"]["value"], "jwt_secret_arn": arn.replace("/jwt-", "/no-such-secret-")}}}))
+    assert_one_line_error(cli("secrets init", outputs=gone, with_record=False), "does not exist")

@@ -105,7 +105,8 @@ resource "aws_iam_role_policy" "everything" {
 
 def wildcard_oidc_sub(tree: Path) -> None:
     # Every deploy role, staging's and prod's included, admits any ref, as dev's does by design.
-    edit(tree / "bootstrap/main.tf", 'env => e.takes_pull_requests ? ["*"] : concat(', 'env => true ? ["*"] : concat(')
+    edit(tree / "bootstrap/main.tf", 'env => e.takes_pull_requests ? ["*"] : distinct(concat(',
+         'env => true ? ["*"] : distinct(concat(')
 
 
 BREAKS = [

@@ -585,13 +585,14 @@ def test_bootstrap_oidc_trust_policy():
     roles = {k: r for k, r in resources.items() if r.type == "aws_iam_role" and ".github_oidc." in k}
     assert roles, "no OIDC roles"
     workflow = f"job_workflow_ref:{repo}/.github/workflows/deploy-pipeline.yml"
-    expected = {  # the subjects of the claim template repo, context, job_workflow_ref
-        "rupaya-deploy-prod": [f"repo:{repo}:environment:prod:{workflow}@refs/heads/main",
-                               f"repo:{repo}:environment:prod:{workflow}@refs/tags/v*"],
-        "rupaya-deploy-staging": [f"repo:{repo}:environment:staging:{workflow}@refs/heads/release/*"],
-        "rupaya-deploy-dev": [f"repo:{repo}:environment:dev:{workflow}@*"],
-        "rupaya-plan-prod": [f"repo:{repo}:pull_request:{workflow}@refs/pull/*",
-                             f"repo:{repo}:ref:refs/*:{workflow}@refs/*"],
+    expected = {  # the subjects of the claim template repo, context, ref, job_workflow_ref
+        "rupaya-deploy-prod": [f"repo:{repo}:environment:prod:ref:refs/heads/main:{workflow}@refs/heads/main",
+                               f"repo:{repo}:environment:prod:ref:refs/tags/v*:{workflow}@refs/tags/v*"],
+        "rupaya-deploy-staging": [f"repo:{repo}:environment:staging:ref:refs/heads/release/*:{workflow}"
+                                  "@refs/heads/release/*"],
+        "rupaya-deploy-dev": [f"repo:{repo}:environment:dev:ref:*:{workflow}@*"],
+        "rupaya-plan-prod": [f"repo:{repo}:pull_request:ref:refs/pull/*:{workflow}@refs/pull/*",
+                             f"repo:{repo}:ref:refs/*:ref:refs/*:{workflow}@refs/*"],
     }
     for address, role in roles.items():
         name = address.split('"')[1]
@@ -603,6 +604,8 @@ def test_bootstrap_oidc_trust_policy():
         assert statement["Condition"]["StringEquals"] == audience
         subjects = statement["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"]
         assert all(s.startswith(f"repo:{repo}:") for s in subjects)
+        forged = statement["Condition"]["StringNotLike"]["token.actions.githubusercontent.com:sub"]
+        assert "*:job_workflow_ref:*:job_workflow_ref:*" in forged  # a claim spelled out in a name is refused
         for subject in expected.get(name, []):
             assert subject in subjects, (name, subject, subjects)
         assert isinstance(statement["Principal"]["Federated"], Unknown)

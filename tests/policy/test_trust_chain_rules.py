@@ -8,6 +8,8 @@ real plan of every root."""
 from __future__ import annotations
 
 import copy
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -178,3 +180,75 @@ def test_before_the_env_key_delegated_to_the_account_and_now_names_its_principal
     # The env roots as they are: the key of every tier names its administrators and users.
     for env in ("dev", "staging", "prod"):
         assert failing(findings(REPO_ROOT / "terraform" / "envs" / env, REPO_ROOT, env), "RPY-SEC-022") == [], env
+
+
+def role_resource(after_resources: list[Resource], name: str, kind: str = "aws_iam_role") -> Resource:
+    (found,) = [r for r in after_resources if r.address == f'module.github_oidc.{kind}.this["{name}"]']
+    return found
+
+
+def test_a_prod_subject_without_the_ref_claim_is_flagged(after_resources):
+    # job_workflow_ref alone says which ref the *workflow file* was read at: a job on any branch
+    # that calls the pipeline as it is on main matches it. The ref claim closes that.
+    role = role_resource(after_resources, "rupaya-deploy-prod")
+    trust = copy.deepcopy(policy_document(role.get("assume_role_policy")))
+    like = trust["Statement"][0]["Condition"]["StringLike"]
+    key = next(k for k in like if k.endswith(":sub"))
+    like[key] = [re.sub(r":ref:[^:]+:job_workflow_ref:", ":job_workflow_ref:", s) for s in like[key]]
+    assert all(":ref:" not in s for s in like[key]), like[key]
+    mutated = [r for r in after_resources if r.address != role.address]
+    mutated.append(Resource(role.address, role.type, {**role.values, "assume_role_policy": trust}, "bootstrap",
+                            Source.HCL))
+    flagged = failing(engine.evaluate(mutated, "bootstrap", TIERS, Source.HCL), "RPY-SEC-019")
+    assert flagged and all("pins no ref claim" in f for f in flagged), flagged
+
+
+def test_forged_subjects_are_excluded_from_every_trust(after_resources):
+    # An environment or branch name that spells out a second claim must not match the patterns.
+    for name in ("rupaya-deploy-prod", "rupaya-plan-prod"):
+        trust = policy_document(role_resource(after_resources, name).get("assume_role_policy"))
+        excluded = [x for st in trust["Statement"] for values in (st["Condition"].get("StringNotLike") or {}).values()
+                    for x in values]
+        assert "*:job_workflow_ref:*:job_workflow_ref:*" in excluded and "*@*@*" in excluded, (name, excluded)
+
+
+def test_the_deploy_roles_resource_wildcard_writes_are_the_known_few(after_resources):
+    """Actions AWS only grants on Resource "*" cannot be scoped to the env's names: after the denies,
+    these are what a deploy role can still do account-wide (none creates access: each is reviewed in
+    docs/SECURITY.md). A new one here is a decision, not a drift."""
+    from policy.iam import actions as iam_actions
+
+    principal = Principal([("deploy", deploy_doc(after_resources, "prod"))])
+    account_wide = set()
+    for action in {a for st in principal.allows for a in st.actions}:
+        info = iam_actions.lookup(action)
+        if info and info.writes and info.wildcard_only and "*" in principal.reach(action):
+            account_wide.add(info.name)
+    assert account_wide == {
+        "acm:RequestCertificate", "appconfig:CreateApplication", "appconfig:CreateDeploymentStrategy",
+        "ecs:DeregisterTaskDefinition", "ecs:DiscoverPollEndpoint", "kms:CreateKey", "kms:GenerateRandom",
+        "sns:SetSubscriptionAttributes", "sns:Unsubscribe",
+    }
+    # Denied outright: running a task of one's choosing (a task role's credentials) and account settings.
+    for denied in ("ecs:runtask", "ecs:starttask", "ecs:executecommand", "ecs:putaccountsettingdefault",
+                   "s3:putaccountpublicaccessblock", "logs:putresourcepolicy"):
+        assert principal.reach(denied) == [], denied
+
+
+# IAM's quotas, in characters without whitespace: an inline role policy 10,240, a trust policy
+# 2,048 (the default; 4,096 once raised). Past them, CreateRole or PutRolePolicy fails at apply.
+INLINE_POLICY_LIMIT, TRUST_POLICY_LIMIT = 10_240, 2_048
+ACCOUNT_ID = "123456789012"  # stands in for the account ID, unknown until plan, at its real length
+
+
+def minified_length(doc: dict) -> int:
+    return len(json.dumps(doc, separators=(",", ":"), default=lambda _unknown: ACCOUNT_ID))
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_roles_policies_fit_iams_quotas(after_resources, env):
+    for name in (f"rupaya-deploy-{env}", f"rupaya-plan-{env}"):
+        policy = policy_document(role_resource(after_resources, name, "aws_iam_role_policy").get("policy"))
+        trust = policy_document(role_resource(after_resources, name).get("assume_role_policy"))
+        assert minified_length(policy) <= INLINE_POLICY_LIMIT, name
+        assert minified_length(trust) <= TRUST_POLICY_LIMIT, name

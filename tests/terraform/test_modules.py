@@ -35,7 +35,7 @@ def init(toolchain, cwd):
     assert proc.returncode == 0, proc.stderr
 
 
-# platform composes the others, including ephemeral resources that Terraform 1.11 refuses to mock;
+# platform only composes the others (no logic of its own to mock);
 # it is tested by real plans of every env against the emulator (tests/plan).
 COMPOSITION = {"platform"}
 

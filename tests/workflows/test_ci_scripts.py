@@ -74,10 +74,18 @@ def test_apply_applies_only_the_reviewed_changes(tmp_path):
     assert "-lock=false" in log.read_text()  # the read-only plan role cannot write a lock
     redacted = (root / "plan.redacted.json").read_text()
     assert "hunter2" not in redacted and "(sensitive)" in redacted
-    assert "hunter2" not in (root / "plan.fingerprint").read_text()
+    fingerprint = (root / "plan.fingerprint").read_text()
+    assert "hunter2" not in fingerprint
 
     log.write_text("")
-    show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b", "secret": "changed-since"}))  # another run applied
+    # A sensitive value is not in the fingerprint (a hash of it would let anyone holding the artifact
+    # test guesses); the reviewer never saw it either. Everything else is.
+    show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b", "secret": "another"}))
+    same = run("terraform.sh", tmp_path, "plan", **env)
+    assert same.returncode == 0 and (root / "plan.fingerprint").read_text() == fingerprint, same.stderr
+
+    log.write_text("")
+    show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b-renamed", "secret": "hunter2"}))  # another run applied
     stale = run("terraform.sh", tmp_path, "apply", **env)
     assert stale.returncode == 1 and "no longer the reviewed one" in stale.stderr
     assert "apply -input=false" not in log.read_text()  # planned again under the lock, applied nothing

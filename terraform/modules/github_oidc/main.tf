@@ -49,6 +49,15 @@ data "aws_iam_policy_document" "trust" {
       variable = "${local.oidc_host}:sub"
       values   = each.value.subjects
     }
+
+    dynamic "condition" {
+      for_each = length(each.value.subjects_excluded) > 0 ? [1] : []
+      content {
+        test     = "StringNotLike"
+        variable = "${local.oidc_host}:sub"
+        values   = each.value.subjects_excluded
+      }
+    }
   }
 }
 
@@ -62,6 +71,14 @@ resource "aws_iam_role" "this" {
   permissions_boundary = each.value.permissions_boundary
 
   tags = merge(var.tags, each.value.tags, { Name = each.key })
+
+  lifecycle {
+    precondition {
+      # IAM refuses a longer trust policy (the quota can be raised to 4,096).
+      condition     = length(data.aws_iam_policy_document.trust[each.key].minified_json) <= var.max_trust_policy_length
+      error_message = "The trust policy of ${each.key} is ${length(data.aws_iam_policy_document.trust[each.key].minified_json)} characters, over IAM's ${var.max_trust_policy_length}: name fewer subjects (workflows or refs), or raise the quota and max_trust_policy_length."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "this" {

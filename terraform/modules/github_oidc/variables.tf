@@ -45,10 +45,11 @@ variable "github_repository" {
 }
 
 variable "roles" {
-  description = "Roles to create, by name: the OIDC subjects (sub claims, StringLike) that may assume each, and its permissions: an inline policy, managed policies and a permissions boundary. Subjects must start with repo:<github_repository>: and name a context (environment:<env>, pull_request or ref:<ref>)."
+  description = "Roles to create, by name: the OIDC subjects (sub claims, StringLike) that may assume each, the subjects that may not (StringNotLike), and its permissions: an inline policy, managed policies and a permissions boundary. Subjects must start with repo:<github_repository>: and name a context (environment:<env>, pull_request or ref:<ref>)."
   type = map(object({
     description          = string
     subjects             = list(string)
+    subjects_excluded    = optional(list(string), [])
     inline_policy        = string
     managed_policy_arns  = optional(list(string), [])
     permissions_boundary = optional(string)
@@ -93,6 +94,12 @@ variable "max_session_duration" {
     condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200 && floor(var.max_session_duration) == var.max_session_duration
     error_message = "max_session_duration must be a whole number of seconds from 3600 to 43200."
   }
+}
+
+variable "max_trust_policy_length" {
+  description = "Longest trust policy (characters, minified) IAM accepts: 2,048 by default, 4,096 once the account's quota is raised."
+  type        = number
+  default     = 2048
 }
 
 variable "tags" {

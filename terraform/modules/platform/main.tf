@@ -13,6 +13,7 @@ locals {
   # role must set on every role it creates (its IAM rights require it; see bootstrap's README).
   iam                  = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
   deploy_role_arn      = "${local.iam}:role/${var.project}-deploy-${var.environment}"
+  plan_role_arn        = "${local.iam}:role/${var.project}-plan-${var.environment}"
   permissions_boundary = "${local.iam}:policy/${var.project}-boundary-${var.environment}"
 }
 
@@ -22,6 +23,7 @@ module "security" {
   name                        = local.name
   key_administrator_arns      = distinct(concat([local.deploy_role_arn], var.kms_key_administrators))
   key_user_arns               = [local.deploy_role_arn, module.service.execution_role_arn, module.service.task_role_arn]
+  key_reader_arns             = [local.plan_role_arn]
   kms_multi_region            = local.tier.security.kms_multi_region
   secret_recovery_window_days = local.tier.security.secret_recovery_window_days
   tags                        = var.tags

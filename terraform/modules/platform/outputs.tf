@@ -96,6 +96,11 @@ output "db_name" {
   value       = module.database.database_name
 }
 
+output "jwt_secret_arn" {
+  description = "ARN of the JWT signing secret; `infra secrets init` gives it its value (Terraform never does)."
+  value       = module.security.jwt_secret_arn
+}
+
 output "db_master_user_secret_arn" {
   description = "ARN of the AWS-managed Secrets Manager secret holding the database master credentials."
   value       = module.database.master_user_secret_arn

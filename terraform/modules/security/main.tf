@@ -13,12 +13,21 @@ locals {
 ################################################################################
 
 locals {
+  # Read-only roles (the env's plan role) see the key's configuration, and use it for nothing.
+  key_readers = length(var.key_reader_arns) == 0 ? [] : [{
+    Sid       = "KeyConfigurationRead"
+    Effect    = "Allow"
+    Principal = { AWS = var.key_reader_arns }
+    Action    = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    Resource  = "*"
+  }]
+
   # A key policy is a resource policy: "Resource": "*" in it means "this key". It names every
   # principal that may use the key; nothing is delegated to the account root, so no IAM policy
   # elsewhere in the account (PowerUserAccess's kms:*, say) reaches this key.
   key_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat(local.key_readers, [
       {
         # Managing the key, never using it; the applying role must be here (KMS refuses a policy
         # that would lock its caller out).
@@ -85,7 +94,7 @@ locals {
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
       },
-    ]
+    ])
   })
 }
 
@@ -109,28 +118,15 @@ resource "aws_kms_alias" "this" {
 # Secrets
 ################################################################################
 
-# Values come from an ephemeral resource (or the ephemeral secret_values input)
-# and go through write-only arguments, so they exist only in Secrets Manager:
-# never in the plan or the state. (Redis needs no secret: its clients sign in with IAM.)
-
+# The secret only: its value is set by `infra secrets init` (the deploy role, in the apply job),
+# never by Terraform. A value Terraform writes (even write-only, from an ephemeral generator) makes
+# every plan read it back (GetSecretValue on refresh) or generate one (GetRandomPassword), which a
+# read-only plan role must not be able to do. So the value is never in a plan, a state, or a plan role's reach.
 resource "aws_secretsmanager_secret" "jwt" {
   name                    = "${var.name}/jwt"
-  description             = "JWT signing secret of ${var.name}."
+  description             = "JWT signing secret of ${var.name}; its value is set by `infra secrets init`."
   kms_key_id              = aws_kms_key.this.arn
   recovery_window_in_days = var.secret_recovery_window_days
 
   tags = var.tags
-}
-
-ephemeral "aws_secretsmanager_random_password" "jwt" {
-  count = var.generate_secret_values ? 1 : 0
-
-  password_length     = 64
-  exclude_punctuation = true
-}
-
-resource "aws_secretsmanager_secret_version" "jwt" {
-  secret_id                = aws_secretsmanager_secret.jwt.id
-  secret_string_wo         = var.generate_secret_values ? one(ephemeral.aws_secretsmanager_random_password.jwt[*].random_password) : try(var.secret_values.jwt, null)
-  secret_string_wo_version = var.secret_values_version
 }

@@ -26,19 +26,9 @@ output "kms_alias_arn" {
 output "jwt_secret_arn" {
   description = "ARN of the Secrets Manager secret holding the JWT signing key."
   value       = aws_secretsmanager_secret.jwt.arn
-
-  # Consumers that read the value must wait until it has been written.
-  depends_on = [aws_secretsmanager_secret_version.jwt]
 }
 
 output "jwt_secret_name" {
   description = "Name of the JWT secret (<name>/jwt)."
   value       = aws_secretsmanager_secret.jwt.name
-}
-
-output "secret_version_ids" {
-  description = "Version IDs of the current secret values (map jwt -> version id); they change when secret_values_version is bumped."
-  value = {
-    jwt = aws_secretsmanager_secret_version.jwt.version_id
-  }
 }

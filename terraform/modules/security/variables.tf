@@ -36,43 +36,6 @@ variable "secret_recovery_window_days" {
   }
 }
 
-variable "secret_values_version" {
-  description = "Version of the generated secret values. Secret values are write-only (never in state), so Terraform only rewrites them when this number changes: bump it to rotate the JWT key."
-  type        = number
-  default     = 1
-
-  validation {
-    condition     = var.secret_values_version >= 1 && floor(var.secret_values_version) == var.secret_values_version
-    error_message = "secret_values_version must be a whole number >= 1."
-  }
-}
-
-variable "generate_secret_values" {
-  description = "Generate the secret values with Secrets Manager's GetRandomPassword (ephemeral). false = take them from secret_values instead, e.g. to carry an existing JWT key over."
-  type        = bool
-  default     = true
-}
-
-variable "secret_values" {
-  description = "Secret values to store when generate_secret_values = false (ignored otherwise). Ephemeral: they reach Secrets Manager through write-only arguments and are never kept in plan or state, so they must be supplied on every plan/apply (e.g. TF_VAR_secret_values). "
-  type = object({
-    jwt = string
-  })
-  default   = null
-  sensitive = true
-  ephemeral = true
-
-  validation {
-    condition     = var.generate_secret_values || var.secret_values != null
-    error_message = "secret_values is required when generate_secret_values = false."
-  }
-
-  validation {
-    condition     = var.secret_values == null || length(try(var.secret_values.jwt, "")) >= 32
-    error_message = "secret_values.jwt must have at least 32 characters."
-  }
-}
-
 variable "key_administrator_arns" {
   description = "IAM principals that administer the KMS key (never use it): the role that applies this stack, plus any break-glass administrator. KMS refuses a key policy that locks out the role creating it."
   type        = list(string)
@@ -91,6 +54,12 @@ variable "key_user_arns" {
     condition     = length(var.key_user_arns) >= 1
     error_message = "key_user_arns must name at least one role."
   }
+}
+
+variable "key_reader_arns" {
+  description = "IAM roles that may read the key's configuration (DescribeKey, GetKeyPolicy, rotation status, tags) and nothing else: the env's read-only plan role, whose refresh of the key needs it."
+  type        = list(string)
+  default     = []
 }
 
 variable "tags" {

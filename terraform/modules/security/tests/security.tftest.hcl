@@ -1,10 +1,7 @@
-# Why no mock_provider here: Terraform 1.11 cannot mock ephemeral resource types
-# ("No ephemeral resource types in mock providers"), and this module has to
-# have ephemeral aws_secretsmanager_random_password blocks. So the real provider
-# plans offline: dummy credentials (not secrets; nothing is ever called), every
-# skip_* flag on, the one data source that would call AWS overridden, and the
-# generator switched off through generate_secret_values = false (a count = 0
-# ephemeral is never opened). Only plan runs: nothing can be applied.
+# The real provider plans offline: dummy credentials (not secrets; nothing is ever called), every
+# skip_* flag on, and the one data source that would call AWS overridden. Real rather than mocked
+# so that the data sources' computed values (partition, Region) are the provider's own. Only plan
+# runs: nothing can be applied.
 provider "aws" {
   region                      = "us-east-1"
   access_key                  = "offline-test"
@@ -37,13 +34,9 @@ variables {
   name                        = "rupaya-test"
   kms_multi_region            = false
   secret_recovery_window_days = 7
-  generate_secret_values      = false
-  secret_values = {
-    jwt = "test-only-jwt-value-0123456789abcdef0123456789"
-  }
-  key_administrator_arns = ["arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/break-glass"]
-  key_user_arns          = ["arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/rupaya-test-ecs-task"]
-  tags                   = { Environment = "test" }
+  key_administrator_arns      = ["arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/break-glass"]
+  key_user_arns               = ["arn:aws:iam::123456789012:role/rupaya-deploy-test", "arn:aws:iam::123456789012:role/rupaya-test-ecs-task"]
+  tags                        = { Environment = "test" }
 }
 
 run "kms_key_is_rotated_and_aliased" {
@@ -136,6 +129,35 @@ run "key_policy_names_its_principals_logs_and_alarms" {
   }
 }
 
+run "key_readers_read_the_configuration_only" {
+  command = plan
+
+  variables {
+    key_reader_arns = ["arn:aws:iam::123456789012:role/rupaya-plan-test"]
+  }
+
+  assert {
+    condition = [for s in jsondecode(output.kms_key_policy).Statement : s.Action if s.Sid == "KeyConfigurationRead"] == [[
+      "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
+    ]]
+    error_message = "Readers get the key's configuration and nothing that uses or changes it."
+  }
+
+  assert {
+    condition     = [for s in jsondecode(output.kms_key_policy).Statement : s.Principal.AWS if s.Sid == "KeyConfigurationRead"] == [["arn:aws:iam::123456789012:role/rupaya-plan-test"]]
+    error_message = "Exactly the named readers read the key."
+  }
+}
+
+run "no_readers_no_read_statement" {
+  command = plan
+
+  assert {
+    condition     = length([for s in jsondecode(output.kms_key_policy).Statement : s if s.Sid == "KeyConfigurationRead"]) == 0
+    error_message = "Without key_reader_arns the policy has no read statement (an empty Principal list is invalid)."
+  }
+}
+
 run "secrets_are_kms_encrypted_and_named" {
   command = plan
 
@@ -157,38 +179,6 @@ run "secrets_are_kms_encrypted_and_named" {
   assert {
     condition     = aws_secretsmanager_secret.jwt.tags["Environment"] == "test"
     error_message = "Secrets must carry var.tags."
-  }
-}
-
-run "secret_values_never_land_in_state" {
-  command = plan
-
-  assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string == null
-    error_message = "Secret values must only be written through the write-only secret_string_wo."
-  }
-
-  assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo == null
-    error_message = "Write-only values must not be recorded in the plan."
-  }
-
-  assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 1
-    error_message = "The write-only version must follow secret_values_version."
-  }
-}
-
-run "rotation_bumps_the_write_only_version" {
-  command = plan
-
-  variables {
-    secret_values_version = 2
-  }
-
-  assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 2
-    error_message = "secret_values_version must drive secret_string_wo_version."
   }
 }
 
@@ -230,14 +220,4 @@ run "rejects_the_account_root_as_administrator" {
   }
 
   expect_failures = [var.key_administrator_arns]
-}
-
-run "requires_values_when_not_generating" {
-  command = plan
-
-  variables {
-    secret_values = null
-  }
-
-  expect_failures = [var.secret_values]
 }
