@@ -9,6 +9,7 @@ the state in the bucket must hold every resource.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -56,22 +57,48 @@ def test_state_bucket_is_versioned_encrypted_private_and_tls_only(bootstrap):
     )
 
 
-def test_each_deploy_role_trusts_only_its_repo_and_environment(bootstrap, project):
+def _iam_ref(pattern: str) -> str:
+    """A GitHub filter pattern as bootstrap writes it in IAM: up to its first special character, then *."""
+    return re.sub(r"[\[?+*].*$", "*", pattern)
+
+
+def test_each_role_trusts_only_its_repo_env_and_delivery_refs(bootstrap, project):
+    """As IAM holds them: a deploy role's subjects name its environment, and (for a tier that takes no
+    pull requests) its delivery refs in both the ref and job_workflow_ref claims; plan roles take pull
+    requests; forged subjects are excluded everywhere."""
     outputs = bootstrap.outputs()
     repo = unquote(check_tfvars(project.root_dir(BOOTSTRAP))["github_repository"])
     audience = project.tiers["policy"]["oidc_audience"]
     iam = bootstrap.aws.client("iam")
-    assert set(outputs["deploy_role_arns"]) == set(project.envs)
-    for env, arn in outputs["deploy_role_arns"].items():
+    assert set(outputs["deploy_role_arns"]) == set(outputs["plan_role_arns"]) == set(project.envs)
+    claim = re.compile(rf"^repo:{re.escape(repo)}:environment:(?P<env>[^:]+):ref:(?P<ref>[^:]+)"
+                       rf":job_workflow_ref:{re.escape(repo)}/\.github/workflows/[^@:]+@(?P<wref>[^:]+)$")
+
+    def trust(arn: str) -> dict:
         role = iam.get_role(RoleName=arn.rsplit("/", 1)[-1])["Role"]
         (statement,) = _policy(role["AssumeRolePolicyDocument"])["Statement"]
-        assert statement["Effect"] == "Allow"
-        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRoleWithWebIdentity"
         assert statement["Principal"] == {"Federated": outputs["oidc_provider_arn"]}
-        equals = statement["Condition"]["StringEquals"]
-        assert equals["token.actions.githubusercontent.com:aud"] == audience
-        assert equals["token.actions.githubusercontent.com:sub"] == f"repo:{repo}:environment:{env}"
-        assert "StringLike" not in statement["Condition"], "no wildcard subjects"
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {"token.actions.githubusercontent.com:aud": audience}
+        assert "*@*@*" in condition["StringNotLike"]["token.actions.githubusercontent.com:sub"]
+        subs = condition["StringLike"]["token.actions.githubusercontent.com:sub"]
+        return [subs] if isinstance(subs, str) else subs
+
+    for env, arn in outputs["deploy_role_arns"].items():
+        delivery = project.tiers["tiers"][env]["delivery"]
+        matches = [claim.match(sub) for sub in trust(arn)]
+        assert all(matches), trust(arn)
+        assert {m["env"] for m in matches} == {env}
+        assert all(m["ref"] == m["wref"] for m in matches)
+        if delivery.get("pull_requests_into"):
+            assert {m["ref"] for m in matches} == {"*"}  # dev: pull requests reach it by design
+        else:
+            expected = {f"refs/heads/{_iam_ref(b)}" for b in delivery.get("branches", [])}
+            expected |= {f"refs/tags/{_iam_ref(t)}" for t in delivery.get("tags", [])}
+            assert {m["ref"] for m in matches} == expected, env
+    for env, arn in outputs["plan_role_arns"].items():
+        assert any(":pull_request:ref:refs/pull/*:" in sub for sub in trust(arn)), env
 
 
 def _wait_for(predicate, timeout: float, what: str) -> None:
