@@ -79,7 +79,7 @@ gate: setup
 LANE_LIVE := apply and not integration and not localstack
 LANE_REST := not apply and not integration and not localstack
 test: setup
-	$(BIN)/ruff check infra policy tests benchmarks
+	$(BIN)/ruff check core infra policy tests benchmarks
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-live test-lane-rest
 
 .PHONY: test-lane-live test-lane-rest
@@ -93,11 +93,11 @@ test-integration: setup
 	$(BIN)/pytest -m "apply or integration" $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check infra policy tests benchmarks
+	$(BIN)/ruff check core infra policy tests benchmarks
 	terraform fmt -check -recursive terraform
 
 fmt: setup
-	$(BIN)/ruff check --fix infra policy tests benchmarks
+	$(BIN)/ruff check --fix core infra policy tests benchmarks
 	terraform fmt -recursive terraform
 
 # Our HCL and plan policy on every env (cold, warm) against checkov on the same roots and plans.

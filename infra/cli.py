@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from core.errors import InputError
 from infra import docs
 from infra import gate as gate_mod
 from infra.emulator import manager
@@ -27,7 +28,6 @@ from infra.terraform import Progress, Terraform
 from infra.tfvars import check_tfvars
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
-from policy.model import PolicyInputError
 
 ENDPOINT_HELP = "AWS-compatible endpoint to use instead of the embedded emulator (env: INFRA_AWS_ENDPOINT)"
 
@@ -454,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"infra: {exc.format_message()}", err=True)
         return exc.exit_code
-    except (InfraError, CheckFailed, PolicyInputError) as exc:
+    except (InputError, CheckFailed) as exc:
         click.echo(f"infra: {exc}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:

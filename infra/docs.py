@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from core import reading
 from infra.errors import InfraError
 from infra.tiers import node_count
 
@@ -130,7 +131,7 @@ def module_tables(module_dir: Path) -> str:
         if not path.is_file():
             return []
         try:
-            parsed = hcl2.loads(path.read_text())
+            parsed = hcl2.loads(reading.read_text(path, "Terraform file"))
         except Exception as exc:  # python-hcl2 raises lark's errors, of several classes
             raise InfraError(f"{path}: cannot be parsed: {str(exc).splitlines()[0]}") from None
         return [(str(_plain(k)), _plain(v)) for block in parsed.get(kind, []) for k, v in block.items()]

@@ -4,8 +4,10 @@ They are printed as one line and end the command with exit code 2 (usage or inpu
 everything else is a bug in this program and stays a traceback.
 """
 
+from core.errors import InputError
 
-class InfraError(Exception):
+
+class InfraError(InputError):
     """A problem with the user's input, environment or tools, reported in one line."""
 
     exit_code = 2

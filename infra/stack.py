@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import reading
 from infra import inventory
 from infra.aws import AwsSession
 from infra.errors import InfraError
@@ -126,7 +127,7 @@ class Stack:
         """Plan, then apply exactly that plan file; `self.plan` keeps its JSON (what was applied)."""
         self.init()
         self.tf.plan(extra)
-        self.plan = json.loads(self.workspace.plan_json.read_text())
+        self.plan = reading.read_json(self.workspace.plan_json, "plan JSON")
         self.tf.apply((str(self.workspace.plan_file),))
 
     def outputs(self) -> dict:

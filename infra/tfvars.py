@@ -12,15 +12,13 @@ from pathlib import Path
 import hcl2
 from lark.exceptions import LarkError, UnexpectedInput
 
+from core import reading
 from infra.errors import InfraError
 
 
 def parse_hcl_file(path: Path) -> dict:
     """Parse one HCL file; a syntax error becomes an InfraError with file, line and column."""
-    try:
-        text = path.read_text()
-    except UnicodeDecodeError:
-        raise InfraError(f"{path}: not a text file (cannot decode as UTF-8)") from None
+    text = reading.read_text(path, "HCL file")
     try:
         return hcl2.loads(text)
     except UnexpectedInput as exc:

@@ -11,8 +11,8 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema
-import yaml
 
+from core import reading
 from infra.errors import InfraError
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "tiers.schema.json"
@@ -25,15 +25,7 @@ def tiers_schema() -> dict:
 
 def load_tiers(path: Path) -> dict:
     """Read and check the tier file; any problem is an InfraError naming the file and the key."""
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise InfraError(f"{path}: cannot read tier file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InfraError(f"{path}:{where}: malformed YAML: {problem}") from None
+    data = reading.read_yaml(path, "tier file")
     check_tiers(data, path)
     return data
 

@@ -18,8 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import reading
 from policy.model import PolicyInputError, Unknown
 
 CATALOG_FILE = Path(__file__).parent / "data" / "aws_catalog.yaml"
@@ -155,15 +154,7 @@ def _check_fargate(section: Any, path: Path | str) -> dict[int, list[int]]:
 
 def load_catalog(path: Path | str = CATALOG_FILE) -> dict[str, Any]:
     """Read and check a catalog file; the result is the indexed form the helpers below use."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except OSError as exc:
-        raise PolicyInputError(f"{path}: cannot read the AWS catalog ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _fail(path, where, f"malformed YAML: {problem}") from None
+    raw = reading.read_yaml(path, "AWS catalog")
     raw = _mapping(raw, path, "(top level)")
     if raw.get("schema_version") != 1:
         raise _fail(path, "schema_version", f"expected 1, got {raw.get('schema_version')!r}")

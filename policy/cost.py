@@ -23,8 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import reading
 from policy import catalog
 from policy.model import PolicyInputError, Resource, Unknown
 
@@ -101,15 +100,7 @@ def _check_usage(block: Any, path: Path | str, where: str) -> dict[str, Any]:
 
 def load_prices(path: Path | str = PRICES_FILE) -> dict[str, Any]:
     """Read and check a price file; malformed -> PolicyInputError of one line naming the key."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text())
-    except OSError as exc:
-        raise PolicyInputError(f"{path}: cannot read the price table ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _fail(path, where, f"malformed YAML: {problem}") from None
+    raw = reading.read_yaml(path, "price table")
     if not isinstance(raw, dict):
         raise _fail(path, "(top level)", "expected a mapping")
     if raw.get("schema_version") != 1:
@@ -318,6 +309,10 @@ def _int(value: Any) -> int | None:
 class _Estimator:
     def __init__(self, resources: list[Resource], env: str, table: dict[str, Any], usage: dict[str, Any]):
         self.resources = [r for r in resources if r.mode == "managed"]
+        self._by_type: dict[str, list[Resource]] = {}
+        for r in self.resources:
+            self._by_type.setdefault(r.type, []).append(r)
+        self._public_subnets: int | None = None
         self.env = env
         self.table = table
         self.usage = usage
@@ -351,7 +346,7 @@ class _Estimator:
         return price(group, key, self.table)
 
     def of_type(self, rtype: str) -> list[Resource]:
-        return [r for r in self.resources if r.type == rtype]
+        return list(self._by_type.get(rtype, ()))
 
     # -- per type ------------------------------------------------------------------------------
     def run(self) -> CostEstimate:
@@ -487,13 +482,13 @@ class _Estimator:
         mappings = _blocks(r, "subnet_mapping")
         if mappings:
             return len(mappings), "one per subnet mapping"
-        public = [
-            s for s in self.of_type("aws_subnet")
-            if (isinstance(s.get("tags"), dict) and str(s.get("tags", {}).get("Tier", "")).lower() == "public")
-            or ".public[" in s.address or s.address.endswith(".public")
-        ]
-        if public:
-            return len(public), "one per public subnet; the ALB's subnets are unknown at plan"
+        if self._public_subnets is None:  # counted once: a plan can hold many load balancers
+            self._public_subnets = sum(
+                1 for s in self.of_type("aws_subnet")
+                if (isinstance(s.get("tags"), dict) and str(s.get("tags", {}).get("Tier", "")).lower() == "public")
+                or ".public[" in s.address or s.address.endswith(".public"))
+        if self._public_subnets:
+            return self._public_subnets, "one per public subnet; the ALB's subnets are unknown at plan"
         self.note(f"{r.address}: subnets unknown; assumed 2 public IPv4 addresses (the ALB minimum of two AZs)")
         return 2, "assumed: two AZs"
 

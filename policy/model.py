@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from enum import Enum, StrEnum
 from typing import Any
 
+from core.errors import InputError
+
 
 class Level(StrEnum):
     """Enforcement levels, after Sentinel's model."""
@@ -177,7 +179,7 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-class PolicyInputError(Exception):
+class PolicyInputError(InputError):
     """Malformed input (HCL, tfvars, plan JSON, suppressions): one line, exit 2."""
 
     exit_code = 2

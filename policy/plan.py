@@ -148,6 +148,9 @@ def resources_from_plan(plan_json: Any, env: str) -> list[Resource]:
                     (r, w) for r, w in prior_raw if isinstance(r, dict) and r.get("mode") == "data"
                 )
 
+    if not raw and not plan_json.get("resource_changes"):
+        raise PolicyInputError("plan JSON: the plan has no resources and changes none: was it made from this root "
+                               "(`terraform show -json` of its plan)?")
     resources: list[Resource] = []
     seen: set[str] = set()
     for item, where in raw:

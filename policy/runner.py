@@ -13,7 +13,6 @@ finding nothing of the env at all is an input error (the env is not applied ther
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core import reading
 from infra import inventory
 from infra.project import BOOTSTRAP, Project
 from policy import cost, engine, hcl, live, plan
@@ -47,14 +47,7 @@ class Options:
 
 
 def load_plan(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise PolicyInputError(f"{path}: cannot read plan JSON ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyInputError(f"{path}:{exc.lineno}:{exc.colno}: malformed plan JSON: {exc.msg}") from None
+    return reading.read_json(path, "plan JSON")
 
 
 class _Steps:

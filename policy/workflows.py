@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from policy.model import PolicyInputError
+from core import reading
 
 
 def workflow_environments(repo_root: Path) -> set[str] | None:
@@ -26,10 +24,7 @@ def workflow_environments(repo_root: Path) -> set[str] | None:
         return None
     envs: set[str] = set()
     for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-        try:
-            doc = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise PolicyInputError(f"{path}: malformed workflow YAML: {str(exc).splitlines()[0]}") from None
+        doc = reading.read_yaml(path, "workflow") or {}
         if not isinstance(doc, dict):
             continue
         on = doc.get("on", doc.get(True))  # YAML 1.1 reads the key `on` as true

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from core import reading
 from infra.cli import ENDPOINT_HELP, Context, _open_stack, cli, pass_ctx
 from infra.delivery import ecs
 from infra.delivery import flags as flags_mod
@@ -465,12 +466,7 @@ def secrets_init(ctx: Context, env: str, rotate: bool, outputs: str | None, aws_
 
 
 def _read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InfraError(f"{path}: cannot read {what} ({exc.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InfraError(f"{path}: not a {what}: {str(exc).splitlines()[0][:200]}") from None
+    data = reading.read_json(path, what)
     if not isinstance(data, dict):
         raise InfraError(f"{path}: not a {what} (a JSON object is expected)")
     return data

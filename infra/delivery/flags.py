@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jsonschema
 
+from core import reading
 from infra.delivery.target import Target
 from infra.errors import InfraError
 
@@ -96,10 +97,7 @@ class Flags:
         self.profile = target.out("flags_profile_id")
         self.environment = target.out("flags_environment_id")
         self.strategy = target.out("flags_deployment_strategy_id")
-        try:
-            self.schema = json.loads(schema_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InfraError(f"cannot read the flag schema {schema_file}: {exc}") from None
+        self.schema = reading.read_json(schema_file, "flag schema", kind="config")
 
     def latest_version(self) -> int | None:
         versions = self.client.list_hosted_configuration_versions(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from core import reading
 from infra.errors import CheckFailed, InfraError
 
 HISTORY_TABLE = "infra_schema_history"
@@ -44,14 +45,13 @@ class Migration:
     version: int
     name: str
     path: Path
+    sql: str  # read when the folder is, so that an unreadable file stops the run before anything is applied
+    checksum: str
 
-    @property
-    def sql(self) -> str:
-        return self.path.read_text()
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+    @classmethod
+    def read(cls, version: int, name: str, path: Path) -> Migration:
+        data = reading.read_bytes(path, "migration")
+        return cls(version, name, path, reading.decode(data, str(path), "migration"), hashlib.sha256(data).hexdigest())
 
 
 @dataclass
@@ -76,7 +76,7 @@ def discover(folder: Path) -> list[Migration]:
         version = int(match["version"])
         if version in found:
             raise InfraError(f"{path}: version {version} is also used by {found[version].path.name}")
-        found[version] = Migration(version, match["name"], path)
+        found[version] = Migration.read(version, match["name"], path)
     return [found[v] for v in sorted(found)]
 
 
@@ -92,7 +92,13 @@ def database_url(secret: dict, host: str, port: int | str, dbname: str) -> str:
 
 def _connect(url: str):
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
+    try:
+        conninfo_to_dict(url)
+    except psycopg.Error:
+        # Not repeated: the URL may hold the password.
+        raise InfraError("the database URL is neither a postgresql:// URL nor a libpq connection string") from None
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=15, application_name="infra migrate")
     except psycopg.OperationalError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core import reading
 from infra.errors import InfraError
 
 RECORD_ENV = "INFRA_DEPLOY_RECORD"
@@ -32,10 +33,7 @@ class Record:
     def open(cls, path: Path, env: str) -> Record:
         if not path.exists():
             return cls(path, {"env": env, "started_at": now(), "steps": []})
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InfraError(f"deployment record {path} is unreadable ({exc}); remove it to start a new one") from None
+        data = reading.read_json(path, "deployment record (remove it to start a new one)")
         if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
             raise InfraError(f"{path} is not a deployment record (no steps list); remove it to start a new one")
         if data.get("env") != env:

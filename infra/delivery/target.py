@@ -10,11 +10,9 @@ Outputs come from one of two places:
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
+from core import reading
 from infra.aws import AwsSession
 from infra.errors import InfraError
 from infra.stack import merge_platform
@@ -45,17 +43,8 @@ def flatten(raw: dict) -> dict:
 
 def read_outputs_file(path: str) -> tuple[dict, str]:
     """Parse a `terraform output -json` file ("-" is stdin); say clearly what is wrong with a bad one."""
-    where = "stdin" if path == "-" else path
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text()
-    except OSError as exc:
-        raise InfraError(f"cannot read outputs file {where}: {exc.strerror or exc}") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InfraError(
-            f"{where}: not JSON (line {exc.lineno}: {exc.msg}); expected `terraform output -json`"
-        ) from None
+    where = reading.display(path)
+    raw = reading.read_json(path, "outputs file (`terraform output -json`)")
     if not isinstance(raw, dict) or not all(isinstance(v, dict) and "value" in v for v in raw.values()):
         raise InfraError(f'{where}: not the output of `terraform output -json` (every entry needs a "value")')
     if not raw:

@@ -16,8 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from core import reading
 from infra.errors import InfraError
 from infra.workflows.simulate import Event, JobRun, load, simulate, triggers
 
@@ -98,10 +97,7 @@ SEQUENCES = (
 class Durations:
     def __init__(self, repo: Path):
         path = repo / DURATIONS
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise InfraError(f"cannot read job durations from {path}: {exc}") from None
+        data = reading.read_yaml(path, "job durations") or {}
         self.jobs: dict = data.get("jobs") or {}
         self.by_workflow: dict = data.get("by_workflow") or {}
         self.human: dict = data.get("human") or {}
@@ -188,7 +184,7 @@ def quick_reference(repo: Path, delivery: dict[str, dict], durations: Durations)
     actions = sorted((repo / ".github" / "actions").glob("*/action.yml"))
     lines += ["", "## Composite actions", "", "| action | what it does |", "|---|---|"]
     for path in actions:
-        doc = yaml.safe_load(path.read_text())
+        doc = reading.read_yaml(path, "composite action")
         lines.append(f"| `{path.parent.name}` | {' '.join(str(doc.get('description', '')).split())} |")
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import reading
 from infra.errors import InfraError
 
 MARKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -38,10 +39,9 @@ def marker_line(name: str) -> str:
 def pull_request_number(event_path: str | None) -> int:
     if not event_path:
         raise InfraError("GITHUB_EVENT_PATH is not set: not running in a GitHub Actions job")
-    try:
-        event = json.loads(Path(event_path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InfraError(f"cannot read the event at {event_path}: {exc}") from None
+    event = reading.read_json(event_path, "GitHub event (GITHUB_EVENT_PATH)")
+    if not isinstance(event, dict):
+        raise InfraError(f"{event_path}: the GitHub event is not a JSON object")
     number = (event.get("pull_request") or {}).get("number") or (event.get("issue") or {}).get("number")
     if not isinstance(number, int):
         raise InfraError("the event is not a pull request (no pull_request.number)")
@@ -104,10 +104,7 @@ def post(github: GitHub, number: int, marker: str, body: str) -> Posted:
 
 
 def from_environment(marker: str, body_file: Path) -> Posted:
-    try:
-        body = body_file.read_text()
-    except OSError as exc:
-        raise InfraError(f"cannot read {body_file}: {exc.strerror or exc}") from None
+    body = reading.read_text(body_file, "comment body", kind="data")
     marker_line(marker)
     number = pull_request_number(os.environ.get("GITHUB_EVENT_PATH"))
     github = GitHub(

@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import reading
 from infra.errors import InfraError
 from infra.workflows.detect import NONE, Ref, detect
 from infra.workflows.expressions import Evaluator, interpolate, truthy, unwrap, uses_status_function
@@ -77,12 +76,7 @@ def read(path: Path) -> dict:
 
 
 def _parse(path: Path) -> dict:
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InfraError(f"{path}: cannot read the workflow ({exc})") from None
-    except yaml.YAMLError as exc:
-        raise InfraError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    doc = reading.read_yaml(path, "workflow")
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), dict):
         raise InfraError(f"{path}: not a workflow (no jobs)")
     if True in doc:  # YAML 1.1 reads the key `on` as the boolean true
@@ -231,9 +225,9 @@ class Simulation:
         if uses.startswith("dorny/paths-filter@"):
             spec = (step.get("with") or {}).get("filters", "")
             filters = (
-                yaml.safe_load((self.repo / spec).read_text())
+                reading.read_yaml(self.repo / spec, "paths filter")
                 if spec.endswith((".yml", ".yaml"))
-                else (yaml.safe_load(spec))
+                else reading.loads_yaml(spec, "dorny/paths-filter", "filters input")
             )
             return {
                 name: "true"

@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from core import reading
+from core.errors import InputError
 from policy.hcl.expr import Scope, TemplateVars, evaluate
 from policy.hcl.parse import Call, Where, parse_template
 from policy.hcl.values import (
@@ -1113,12 +1115,14 @@ def _cidrsubnets(ctx: Ctx, prefix: Any, *newbits: Any) -> Any:
 
 def _read(ctx: Ctx, name: Any) -> str:
     path = ctx.path(_str(name))
+    if not path.exists():
+        raise EvalError(f"no file exists at {name!r}")
     try:
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise EvalError(f"no file exists at {name!r}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvalError(f"cannot read {name!r}: {exc}") from None
+        return reading.read_bytes(path, "file").decode("utf-8")
+    except InputError as exc:
+        raise EvalError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise EvalError(f"contents of {name!r} are not valid UTF-8") from None
 
 
 @fn("file")

@@ -19,6 +19,7 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from core import reading
 from policy.model import PolicyInputError
 
 # --- positions ---------------------------------------------------------------------------------
@@ -720,19 +721,7 @@ def _parse_text(text: str, shown: str, line_offset: int = 0) -> Tree:
 
 
 def read_text(path: Path, shown: str) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PolicyInputError(f"{shown}: cannot read ({exc.strerror or exc})") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PolicyInputError(f"{shown}:{line}:1: not UTF-8 text") from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise PolicyInputError(f"{shown}:{line}:1: NUL character in file")
-    return text.removeprefix("\ufeff")
+    return reading.read_text(path, "Terraform file", name=shown)
 
 
 def parse_file(path: Path, shown: str) -> ParsedFile:

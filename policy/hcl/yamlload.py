@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from core import reading
+from core.errors import InputError
 from policy.hcl.values import EvalError, format_number, norm_number
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -118,11 +120,6 @@ def _convert(value: Any) -> Any:
 
 def yaml_decode(text: str) -> Any:
     try:
-        documents = list(yaml.load_all(text, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        raise EvalError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    except RecursionError:
-        raise EvalError("YAML nesting too deep") from None
-    if len(documents) > 1:
-        raise EvalError("the YAML text holds more than one document")
-    return _convert(documents[0]) if documents else None
+        return _convert(reading.loads_yaml(text, "yamldecode", "YAML text", loader=_Loader, key=_key))
+    except InputError as exc:
+        raise EvalError(str(exc).removeprefix("yamldecode: ")) from None

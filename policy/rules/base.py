@@ -8,11 +8,13 @@ on the HCL of an env root, on its plan JSON and on the live emulator: `Resource`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from policy.model import Finding, Level, Resource, Severity, Source, Unknown, is_unknown
+from policy.rules.refs import RefIndex
 
 
 @dataclass
@@ -26,16 +28,60 @@ class Context:
     resources: list[Resource] = field(default_factory=list)
     all_tiers: dict[str, dict[str, Any]] = field(default_factory=dict)  # every tier, for cross-tier rules
     workflow_environments: set[str] | None = None  # None until .github/workflows exists
+    # What rules compute once per stack (indexes, boundary pins): a plan of thousands of resources
+    # must not be scanned once per resource. Keyed by the resource list it was computed from.
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def production(self) -> bool:
         return self.env in self.policy.get("production_tiers", [])
 
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """compute(), once per key for this context's resources."""
+        full = (id(self.resources), len(self.resources), key)
+        if full not in self._memo:
+            self._memo[full] = compute()
+        return self._memo[full]
+
+    def _by_type(self) -> dict[tuple[str, str], list[Resource]]:
+        def index() -> dict[tuple[str, str], list[Resource]]:
+            found: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+            for r in self.resources:
+                found[(r.mode, r.type)].append(r)
+            return found
+
+        return self.memo("by-type", index)
+
     def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if r.type in types and r.mode == "managed"]
+        return self._of_type("managed", types)
 
     def data_of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if r.type in types and r.mode == "data"]
+        return self._of_type("data", types)
+
+    def _of_type(self, mode: str, types: tuple[str, ...]) -> list[Resource]:
+        """The resources of those types, in stack order."""
+        by_type = self._by_type()
+        if len(types) == 1:
+            return list(by_type.get((mode, types[0]), ()))
+        return list(self.memo(("of-types", mode, types), lambda: [
+            r for r in self.resources if r.type in types and r.mode == mode]))
+
+    def pointed_at(self, value: Any, holder: Resource, *types: str) -> list[Resource]:
+        """The resources of `types` that `value` (an attribute of holder) refers to (see refs.points_at)."""
+        return self.memo("refs", lambda: RefIndex(self.resources)).targets(value, holder, types)
+
+    def referrers(self, target: Resource, attribute: str, *types: str) -> list[Resource]:
+        """The resources of `types` whose `attribute` refers to target, in stack order."""
+        def invert() -> dict[str, list[Resource]]:
+            index: RefIndex = self.memo("refs", lambda: RefIndex(self.resources))
+            by_target: dict[str, list[Resource]] = defaultdict(list)
+            for holder in self.resources:
+                if holder.type in types and holder.mode == "managed":
+                    for pointed in index.targets(holder.get(attribute), holder, None):
+                        by_target[pointed.address].append(holder)
+            return by_target
+
+        return list(self.memo(("referrers", attribute, types), invert).get(target.address, ()))
 
 
 class Rule:

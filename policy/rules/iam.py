@@ -14,8 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import reading
 from policy.iam import actions as iam_actions
 from policy.iam.analysis import Principal, boundaries_pinned, exposed_actions
 from policy.iam.analysis import statements as statements_of
@@ -32,7 +31,7 @@ _OIDC_HOST = "token.actions.githubusercontent.com"
 
 @cache
 def managed_policies() -> dict[str, dict[str, Any]]:
-    return yaml.safe_load(MANAGED_POLICIES_FILE.read_text())
+    return reading.read_yaml(MANAGED_POLICIES_FILE, "managed policy table")
 
 
 def computed(value: Any, resource: Resource) -> bool:
@@ -79,14 +78,13 @@ class RolePolicies:
         self.unanalysed: list[str] = []  # AWS-managed policies whose document this project does not keep
         for index, block in enumerate(role.blocks("inline_policy")):
             self._add(f"inline policy {block.get('name') or index}", block.get("policy"))
-        for res in ctx.of_type("aws_iam_role_policy"):
-            if points_at(res.get("role"), res, role):
-                self._add(res.address, res.get("policy"))
-        attachments = [a for a in ctx.of_type("aws_iam_role_policy_attachment") if points_at(a.get("role"), a, role)]
+        for res in ctx.referrers(role, "role", "aws_iam_role_policy"):
+            self._add(res.address, res.get("policy"))
+        attachments = ctx.referrers(role, "role", "aws_iam_role_policy_attachment")
         listed = role.get("managed_policy_arns")
         listed = [] if computed(listed, role) else as_list(listed)
-        for arn in [*listed, *(a.get("policy_arn") for a in attachments)]:
-            self._attach(arn, ctx)
+        for arn, holder in [*((a, role) for a in listed), *((a.get("policy_arn"), a) for a in attachments)]:
+            self._attach(arn, holder, ctx)
 
     def _add(self, source: str, raw: Any) -> None:
         doc = policy_document(raw)
@@ -95,11 +93,10 @@ class RolePolicies:
         elif doc:
             self.docs.append((source, doc))
 
-    def _attach(self, arn: Any, ctx: Context) -> None:
-        for policy in ctx.of_type("aws_iam_policy"):
-            if points_at(arn, policy, policy):
-                self._add(policy.address, policy.get("policy"))
-                return
+    def _attach(self, arn: Any, holder: Resource, ctx: Context) -> None:
+        for policy in _in_stack_order(ctx.pointed_at(arn, holder, "aws_iam_policy"), ctx)[:1]:
+            self._add(policy.address, policy.get("policy"))
+            return
         if is_unknown(arn) and isinstance(arn.partial, Shape) and ":iam::aws:policy/" in arn.partial:
             arn = str(arn.partial)  # an AWS-managed policy in a partition not known yet: its name is enough
         if is_unknown(arn):
@@ -117,19 +114,33 @@ class RolePolicies:
 def is_boundary(policy: Resource, ctx: Context) -> bool:
     """Is this customer policy a permissions boundary of the stack: set on a role, or the policy that
     some statement's iam:PermissionsBoundary condition requires?"""
-    if any(points_at(r.get("permissions_boundary"), r, policy) for r in ctx.of_type("aws_iam_role")):
+    if ctx.referrers(policy, "permissions_boundary", "aws_iam_role"):
         return True
     name = policy.get("name")
+    for arn, holder in ctx.memo("boundary-pins", lambda: _boundary_pins(ctx)):
+        if points_at(arn, holder, policy) or (isinstance(arn, str) and isinstance(name, str)
+                                              and arn.endswith(f":policy/{name}")):
+            return True
+    return False
+
+
+def _boundary_pins(ctx: Context) -> list[tuple[Any, Resource]]:
+    """Every (boundary ARN, holder) that a statement's iam:PermissionsBoundary condition requires."""
+    pins = []
     for holder in ctx.resources:
         if holder.type not in (*_IDENTITY_POLICY_TYPES, "aws_iam_policy_document"):
             continue
         doc = policy_document(holder.get("json" if holder.type == "aws_iam_policy_document" else "policy"))
         for st in statements_of(doc) if isinstance(doc, dict) else []:
-            for arn in boundaries_pinned(st) or []:
-                if points_at(arn, holder, policy) or (isinstance(arn, str) and isinstance(name, str)
-                                                      and arn.endswith(f":policy/{name}")):
-                    return True
-    return False
+            pins.extend((arn, holder) for arn in boundaries_pinned(st) or [])
+    return pins
+
+
+def _in_stack_order(found: list[Resource], ctx: Context) -> list[Resource]:
+    if len(found) < 2:
+        return found
+    order = ctx.memo("order", lambda: {r.address: i for i, r in enumerate(ctx.resources)})
+    return sorted(found, key=lambda r: order.get(r.address, 0))
 
 
 def _boundary(role: Resource, ctx: Context) -> Principal | None:
@@ -137,10 +148,9 @@ def _boundary(role: Resource, ctx: Context) -> Principal | None:
     arn = role.get("permissions_boundary")
     if arn in (None, ""):
         return None
-    for policy in ctx.of_type("aws_iam_policy"):
-        if points_at(arn, policy, policy):
-            doc = policy_document(policy.get("policy"))
-            return Principal([(policy.address, doc)]) if isinstance(doc, dict) else None
+    for policy in _in_stack_order(ctx.pointed_at(arn, role, "aws_iam_policy"), ctx)[:1]:
+        doc = policy_document(policy.get("policy"))
+        return Principal([(policy.address, doc)]) if isinstance(doc, dict) else None
     doc = managed_policy(arn)
     return Principal([(str(arn), doc)]) if doc else None
 

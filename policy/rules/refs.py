@@ -9,15 +9,27 @@ that holds the referring resource ("aws_s3_bucket.logs[0].id").
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from policy.model import Resource, Unknown
-from policy.rules.sizing import module_of
 
 _RESOURCE_REF = re.compile(
     r"^(?P<module>(?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)(?P<data>data\.)?"
     r"(?P<type>aws_[A-Za-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<index>\[[^\]]*\])?"
 )
+
+
+def module_of(address: str) -> str:
+    """The module instance that holds a resource: module.platform.module.database for
+    module.platform.module.database.aws_rds_cluster_instance.this[0]; "" for the root."""
+    parts = address.split(".")
+    prefix: list[str] = []
+    while len(parts) >= 2 and parts[0] == "module":
+        prefix += parts[:2]
+        parts = parts[2:]
+    return ".".join(prefix)
 
 
 def referenced_addresses(value: Any, holder: Resource) -> list[str]:
@@ -56,6 +68,42 @@ def points_at(value: Any, holder: Resource, target: Resource) -> bool:
 
 
 _LAST_INDEX = re.compile(r"\[([^\]]*)\]$")
+_NAMES = ("id", "bucket", "name", "arn")
+
+
+class RefIndex:
+    """points_at over many candidate targets at once, for one list of resources: the candidates are
+    looked up by address and by known name instead of being tried one by one (which made a plan of
+    thousands of resources quadratic)."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self._by_address: dict[str, Resource] = {}
+        self._by_base: dict[str, list[Resource]] = defaultdict(list)  # address without its last index
+        self._by_name: dict[str, list[Resource]] = defaultdict(list)  # known id, bucket, name or arn
+        for r in resources:
+            self._by_address.setdefault(r.address, r)
+            if last := _LAST_INDEX.search(r.address):
+                self._by_base[r.address[: last.start()]].append(r)
+            for name in {r.values.get(k) for k in _NAMES}:
+                if isinstance(name, str) and name:
+                    self._by_name[name].append(r)
+
+    def targets(self, value: Any, holder: Resource, types: tuple[str, ...] | None) -> list[Resource]:
+        """The managed resources (of `types`; None: any) that points_at(value, holder, target) holds
+        for, without repeats."""
+        found: dict[str, Resource] = {}
+        for address in referenced_addresses(value, holder):
+            for candidate in (self._by_address.get(address), self._by_address.get(address + "[0]")):
+                if candidate is not None:
+                    found[candidate.address] = candidate
+            if "[" not in address:
+                for candidate in self._by_base.get(address, ()):
+                    if candidate.address.startswith(address + "[") and _same_instance(holder, candidate):
+                        found[candidate.address] = candidate
+        if isinstance(value, str) and value:
+            for candidate in self._by_name.get(value, ()):
+                found[candidate.address] = candidate
+        return [r for r in found.values() if r.mode == "managed" and (types is None or r.type in types)]
 
 
 def _same_instance(holder: Resource, target: Resource) -> bool:

@@ -204,18 +204,21 @@ class OpenIngress(Rule):
 
     @staticmethod
     def _on_load_balancer(resource: Resource, group: Resource | None, ctx: Context) -> bool | None:
-        lbs = ctx.of_type("aws_lb", "aws_alb", "aws_elb")
         if group is None:
-            groups = [g for g in ctx.of_type("aws_security_group")
-                      if points_at(resource.get("security_group_id"), resource, g)]
+            groups = ctx.pointed_at(resource.get("security_group_id"), resource, "aws_security_group")
             if not groups:
                 return None if is_unknown(resource.get("security_group_id")) else False
-            group = groups[0]
-        for lb in lbs:
-            for sg in as_list(lb.get("security_groups")):
-                if points_at(sg, lb, group) or (isinstance(sg, str) and sg == group.get("id")):
-                    return True
-        return False
+            group = min(groups, key=ctx.resources.index) if len(groups) > 1 else groups[0]
+        return group.address in ctx.memo("load-balancer-groups", lambda: _load_balancer_groups(ctx))
+
+
+def _load_balancer_groups(ctx: Context) -> set[str]:
+    """Addresses of the security groups that a load balancer of the stack uses."""
+    found = set()
+    for lb in ctx.of_type("aws_lb", "aws_alb", "aws_elb"):
+        for sg in as_list(lb.get("security_groups")):
+            found.update(g.address for g in ctx.pointed_at(sg, lb, "aws_security_group"))
+    return found
 
 
 def _listeners(ctx: Context, protocol: str) -> list[Resource]:
@@ -343,7 +346,7 @@ class _BucketRule(Rule):
     def check_stack(self, ctx: Context) -> Iterable[Finding]:
         companions = ctx.of_type(self.companion)
         for bucket in ctx.of_type("aws_s3_bucket"):
-            mine = [c for c in companions if points_at(c.get("bucket"), c, bucket)]
+            mine = ctx.referrers(bucket, "bucket", self.companion)
             unresolved = [c for c in companions if is_unknown(c.get("bucket")) and c not in mine
                           and not c.get("bucket").reason]
             if not mine and unresolved:

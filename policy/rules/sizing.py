@@ -14,17 +14,7 @@ from typing import Any
 from policy import catalog
 from policy.model import Finding, Level, Resource, Severity, is_unknown
 from policy.rules.base import Context, Rule, as_bool
-
-
-def module_of(address: str) -> str:
-    """The module instance that holds a resource: module.platform.module.database for
-    module.platform.module.database.aws_rds_cluster_instance.this[0]; "" for the root."""
-    parts = address.split(".")
-    prefix: list[str] = []
-    while len(parts) >= 2 and parts[0] == "module":
-        prefix += parts[:2]
-        parts = parts[2:]
-    return ".".join(prefix)
+from policy.rules.refs import module_of
 
 
 def as_int(value: Any) -> int | None:

@@ -8,7 +8,6 @@ module). `INFRA_CHECKOV` and `INFRA_TRIVY` point at other binaries.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core import reading
 from infra.errors import InfraError
 from infra.project import REPO_ROOT
 
@@ -133,10 +133,7 @@ def module_files(root_dir: Path) -> list[Path]:
 
 def after_unknown_by_address(plan_json: Path) -> dict[str, Any]:
     """`change.after_unknown` of every resource change in the plan, by address."""
-    try:
-        plan = json.loads(plan_json.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InfraError(f"{plan_json}: not a readable plan JSON ({exc})") from None
+    plan = reading.read_json(plan_json, "plan JSON")
     changes = plan.get("resource_changes") or [] if isinstance(plan, dict) else []
     return {c.get("address"): (c.get("change") or {}).get("after_unknown") for c in changes if isinstance(c, dict)}
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from core import reading
 from infra.project import REPO_ROOT
 from policy.model import Finding, Level, PolicyInputError, Severity, Source
 from policy.scanners._tools import scan_timings
@@ -157,22 +158,10 @@ def load(path: Path | None = None, repo_root: Path | None = None) -> list[Suppre
     """Read and check the suppressions file; every problem is a PolicyInputError naming file:line."""
     path = Path(path) if path is not None else DEFAULT_PATH
     shown = _display(path, repo_root or REPO_ROOT)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise PolicyInputError(f"{shown}: suppressions file not found") from None
-    except OSError as exc:
-        raise PolicyInputError(f"{shown}: cannot read the suppressions file ({exc.strerror})") from None
-    loader = _Loader(text)
-    try:
-        root = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise PolicyInputError(f"{shown}{line}: not valid YAML ({problem})") from None
-    finally:
-        loader.dispose()
+    if not path.exists() and not path.is_symlink():
+        raise PolicyInputError(f"{shown}: suppressions file not found")
+    text = reading.read_text(path, "suppressions file", name=shown)
+    root = reading.compose_yaml(text, shown, "suppressions file", _Loader)
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from core import reading
 from infra.errors import InfraError
 from policy.model import Finding, Level, Severity, Source
 from policy.scanners._tools import (
@@ -100,12 +101,9 @@ def scan_root(root_dir: Path, env: str, repo_root: Path) -> list[Finding]:
 def scan_plan(plan_json: Path, env: str, repo_root: Path) -> list[Finding]:
     """trivy on a plan JSON (`terraform show -json`)."""
     plan_json = Path(plan_json).resolve()
-    try:
-        plan = json.loads(plan_json.read_text())
-    except FileNotFoundError:
-        raise InfraError(f"{plan_json}: no such plan JSON (run `infra plan --env {env}` first)") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InfraError(f"{plan_json}: not a readable plan JSON ({exc})") from None
+    if not plan_json.exists():
+        raise InfraError(f"{plan_json}: no such plan JSON (run `infra plan --env {env}` first)")
+    plan = reading.read_json(plan_json, "plan JSON")
     if not isinstance(plan, dict) or "planned_values" not in plan:
         raise InfraError(f"{plan_json}: not a Terraform plan JSON (no planned_values)")
     prepared, names = prepare_plan(plan)
@@ -126,12 +124,12 @@ def scan_plan(plan_json: Path, env: str, repo_root: Path) -> list[Finding]:
             finding = _finding(item, env, Source.PLAN, address, None, repo_root)
             finding.file = rel_to(plan_json, repo_root)
             finding.line = None  # a line of trivy's generated HCL would mean nothing to anyone
-            said, inputs = PLAN_INPUTS.get(finding.rule, ("", ()))
+            said, plan_inputs = PLAN_INPUTS.get(finding.rule, ("", ()))
             after_unknown = unknown.get(address)
-            if (inputs and after_unknown and said in str(item.get("Message"))
-                    and all(is_unknown_at(after_unknown, key) for key in inputs)):
+            if (plan_inputs and after_unknown and said in str(item.get("Message"))
+                    and all(is_unknown_at(after_unknown, key) for key in plan_inputs)):
                 finding.status = "unknown"
-                finding.message += f"; not decidable at plan: {', '.join(inputs)} known only after apply"
+                finding.message += f"; not decidable at plan: {', '.join(plan_inputs)} known only after apply"
             findings.append(finding)
     record(ScanTiming(env, NAME, "plan", rel_to(plan_json, repo_root), seconds, len(findings)))
     return findings

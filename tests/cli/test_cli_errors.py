@@ -45,7 +45,7 @@ def test_bad_provider_mirror_setting(tmp_path):
         ('project = "rupaya"\nenvironment = \n', "terraform.tfvars:2:15: malformed HCL near 'environment ='"),
         ('project = "rupaya"\nenviron = "dev"\n', "environ: not declared as a variable"),
         ('resource "aws_s3_bucket" "x" {}\n', "resource: not declared as a variable"),
-        ("\x00\xff\xfe", "malformed HCL"),
+        ("\x00\xff\xfe", "holds a NUL character"),
     ],
     ids=["syntax", "undeclared-name", "block-in-tfvars", "binary"],
 )
@@ -58,7 +58,7 @@ def test_malformed_tfvars(terraform_copy, text, needle):
 @pytest.mark.parametrize(
     ("edit", "needle"),
     [
-        (lambda s: s.replace("tiers:", "tiers: [", 1), "malformed YAML"),
+        (lambda s: s.replace("tiers:", "tiers: [", 1), "not valid YAML"),
         (lambda s: s.replace("cpu: 512", "cpu: lots", 1), "tiers.dev.service.cpu: 'lots' is not of type 'integer'"),
         (lambda s: s.replace("min_tasks: 3", "min_tasks: 12", 1), "min_tasks 12 > max_tasks 10"),
         (lambda s: s.replace("az_count: 2", "", 1), "'az_count' is a required property"),

@@ -23,10 +23,10 @@ def test_plan_needs_one_env(tmp_path):
 @pytest.mark.parametrize(
     ("content", "needle"),
     [
-        ("{not json", "malformed plan JSON"),
+        ("{not json", "is not JSON"),
         ("[]", "expected an object"),
         ('{"planned_values": 3}', "planned_values"),
-        ("", "malformed plan JSON"),
+        ("", "is not JSON"),
     ],
 )
 def test_malformed_plan_json(tmp_path, content, needle):

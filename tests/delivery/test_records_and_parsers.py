@@ -8,6 +8,7 @@ import json
 import pytest
 from cli_run import assert_one_line_error, closed_port, infra
 
+from core.errors import InputError
 from infra.delivery import flags, health, summary, target
 from infra.delivery.record import Record
 from infra.errors import InfraError
@@ -23,7 +24,7 @@ def test_a_record_is_written_whole_and_refuses_another_envs_or_garbage(tmp_path)
     with pytest.raises(InfraError, match="is for dev, not staging"):
         Record.open(path, "staging")
     path.write_text("{not json")
-    with pytest.raises(InfraError, match="unreadable"):
+    with pytest.raises(InputError, match=r"record.json:1:2: the deployment record .* is not JSON"):
         Record.open(path, "dev")
     path.write_text('{"env": "dev"}')
     with pytest.raises(InfraError, match="not a deployment record"):
@@ -63,9 +64,9 @@ def test_summary_appends_to_the_github_step_summary_and_rejects_bad_records(tmp_
 def test_a_malformed_outputs_file_is_refused(tmp_path, content, message):
     path = tmp_path / "outputs.json"
     path.write_text(content)
-    with pytest.raises(InfraError, match=message):
+    with pytest.raises(InputError, match=message):
         target.read_outputs_file(str(path))
-    with pytest.raises(InfraError, match="cannot read outputs file"):
+    with pytest.raises(InputError, match="cannot read the outputs file"):
         target.read_outputs_file(str(tmp_path / "missing.json"))
 
 

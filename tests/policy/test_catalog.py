@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from core.errors import InputError
 from infra.project import REPO_ROOT
 from policy import catalog
 from policy.model import PolicyInputError, Unknown
@@ -276,12 +277,12 @@ def test_malformed_catalog_is_one_line_policy_input_error(tmp_path, mutate, need
 
 
 @pytest.mark.parametrize("text", ["", "[]", "key: [unclosed", "just a string", "\t- bad"])
-def test_unparseable_catalog_is_policy_input_error(tmp_path, text):
-    with pytest.raises(PolicyInputError) as info:
+def test_unparseable_catalog_is_an_input_error(tmp_path, text):
+    with pytest.raises(InputError) as info:
         catalog.load_catalog(_write(tmp_path, text))
     assert "\n" not in str(info.value)
 
 
 def test_missing_catalog_file(tmp_path):
-    with pytest.raises(PolicyInputError, match="cannot read"):
+    with pytest.raises(InputError, match="cannot read"):
         catalog.load_catalog(tmp_path / "absent.yaml")

@@ -7,6 +7,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import InputError
 from infra.project import REPO_ROOT
 from policy import catalog, cost
 from policy.model import PolicyInputError, Resource, Source, Unknown
@@ -105,7 +106,7 @@ def test_malformed_price_table_is_one_line_policy_input_error(tmp_path, mutate, 
     mutate(data)
     path = tmp_path / "prices.yaml"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(PolicyInputError) as info:
+    with pytest.raises(InputError) as info:
         cost.load_prices(path)
     message = str(info.value)
     assert "\n" not in message and str(path) in message and needle in message
@@ -115,7 +116,7 @@ def test_malformed_price_table_is_one_line_policy_input_error(tmp_path, mutate, 
 def test_unparseable_price_table(tmp_path, text):
     path = tmp_path / "prices.yaml"
     path.write_text(text)
-    with pytest.raises(PolicyInputError) as info:
+    with pytest.raises(InputError) as info:
         cost.load_prices(path)
     assert "\n" not in str(info.value)
 

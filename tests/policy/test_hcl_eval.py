@@ -18,6 +18,7 @@ import hcl2
 import pytest
 import yaml
 
+from core.errors import InputError
 from infra.project import REPO_ROOT
 from policy.hcl import evaluate_expression, load_root, load_root_result
 from policy.model import PolicyInputError, Resource, Unknown, has_unknown
@@ -509,7 +510,7 @@ def test_bad_tfvars_and_encodings(tmp_path, name, content, message):
     root.mkdir()
     (root / "vars.tf").write_text('variable "a" {\n  default = 1\n}\n')
     (root / name).write_bytes(content if isinstance(content, bytes) else content.encode())
-    with pytest.raises(PolicyInputError) as info:
+    with pytest.raises(InputError) as info:
         load_root(root, "test", repo_root=tmp_path)
     assert re.search(message, str(info.value)), str(info.value)
 

@@ -1,4 +1,4 @@
-"""Malformed HCL, tfvars and expressions never crash the evaluator: resources or one PolicyInputError.
+"""Malformed HCL, tfvars and expressions never crash the evaluator: resources or one InputError.
 
 Real .tf files of the repository are damaged at random (characters deleted, inserted, replaced, lines
 duplicated or dropped) in a private copy of the Terraform tree, which is then loaded as an env root.
@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import InputError
 from infra.project import REPO_ROOT
 from policy.hcl import evaluate_expression, load_root
 from policy.model import PolicyInputError
@@ -42,7 +43,7 @@ def _targets(tree: Path) -> list[Path]:
 def _load(tree: Path) -> None:
     try:
         resources = load_root(tree / "terraform" / "envs" / "dev", "dev", repo_root=tree)
-    except PolicyInputError as exc:
+    except InputError as exc:
         message = str(exc)
         assert message and "\n" not in message, repr(message)
         return

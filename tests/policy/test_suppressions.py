@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import InputError
 from policy.model import Finding, Level, PolicyInputError, Severity, Source
 from policy.scanners import suppressions as supp
 
@@ -212,12 +213,12 @@ def test_an_empty_file_or_list_holds_no_entries(tmp_path):
     (ONE + "    scanner: tfsec\n", 7, "'scanner' must be one of"),
     (ONE + "    scanner: trivy\n", 7, "is a checkov check"),
     (ONE + "    source: live-ish\n", 7, "'source' must be one of"),
-    (ONE + "    reason: again\n", 7, "'reason' given twice"),
+    (ONE + "    reason: again\n", 7, "has the key 'reason' twice"),
     (ONE.replace("CKV_AWS_18", "''"), 3, "'id' must be"),
     ("  - just a string\n", 3, "must be a mapping"),
 ])
 def test_malformed_entries_are_refused_with_file_and_line(tmp_path, body, line, words):
-    with pytest.raises(PolicyInputError) as exc:
+    with pytest.raises(InputError) as exc:
         entries(tmp_path, body)
     message = str(exc.value)
     assert f"suppressions.yaml:{line}: " in message and words in message, message
@@ -233,7 +234,7 @@ def test_malformed_entries_are_refused_with_file_and_line(tmp_path, body, line, 
     ("suppressions: {id: CKV_AWS_18}\n", "'suppressions' must be a list"),
 ])
 def test_malformed_files_are_refused(tmp_path, text, words):
-    with pytest.raises(PolicyInputError, match=words) as exc:
+    with pytest.raises(InputError, match=words) as exc:
         supp.load(write(tmp_path, text))
     assert "suppressions.yaml:" in str(exc.value)
 
