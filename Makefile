@@ -15,7 +15,7 @@ LOCALSTACK_VENV  := $(TOOLS)/localstack
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup gate test test-integration lint fmt bench bench-stack clean
+.PHONY: setup gate test test-integration fuzz lint fmt bench bench-input bench-stack clean
 
 setup: $(STAMP) $(CHECKOV_STAMP) postgres-server
 
@@ -92,6 +92,10 @@ test-lane-rest: setup
 test-integration: setup
 	$(BIN)/pytest -m "apply or integration" $(PYTEST_ARGS)
 
+# The hostile-input fuzz at depth: 2,000 cases per entry point (make test runs 25 of each).
+fuzz: setup
+	INFRA_FUZZ_EXAMPLES=$${INFRA_FUZZ_EXAMPLES:-2000} $(BIN)/pytest tests/fuzz $(PYTEST_ARGS)
+
 lint: setup
 	$(BIN)/ruff check core infra policy tests benchmarks
 	terraform fmt -check -recursive terraform
@@ -108,6 +112,10 @@ bench: setup
 
 # up / verify / down of each env on a fresh emulator (STACK_BENCH_ARGS="--envs dev").
 STACK_BENCH_ARGS ?=
+# Time and peak memory of `infra policy` per MB of plan JSON and of HCL (numbers only).
+bench-input: setup
+	$(BIN)/python benchmarks/input_bench.py $(INPUT_BENCH_ARGS)
+
 bench-stack: setup
 	$(BIN)/python benchmarks/stack_bench.py $(STACK_BENCH_ARGS)
 

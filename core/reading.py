@@ -69,7 +69,13 @@ class Limits:
 
 
 def _variable(kind: str) -> str:
-    return _LIMITS["data_mb" if kind == "data" else "config_mb"][0]
+    return _raise_with("data_mb" if kind == "data" else "config_mb")
+
+
+def _raise_with(field: str) -> str:
+    """How to raise a limit: the variable, and the `infra` option that sets it."""
+    variable = _LIMITS[field][0]
+    return f"{variable} or --{variable.removeprefix('INFRA_').lower().replace('_', '-')}"
 
 
 def display(path: str | Path) -> str:
@@ -185,7 +191,7 @@ def read_json(path: str | Path, what: str, kind: str = "data", name: str | None 
 
 def _too_deep(name: str, what: str, depth: int) -> InputError:
     return InputError(f"{name}: the {what} is nested more than {depth} levels deep "
-                      f"(the limit; raise it with {_LIMITS['depth'][0]})")
+                      f"(the limit; raise it with {_raise_with('depth')})")
 
 
 def _depth(root: Any, limit: int) -> int:
@@ -241,8 +247,9 @@ def compose_yaml(text: str, name: str, what: str, loader: Any = None) -> yaml.No
 
 def _yaml(text: str, name: str, what: str, loader: Any, key: Callable[[Any], Any] | None, construct: bool) -> Any:
     limits = Limits.current()
-    reader = (loader or SafeLoader)(text)
+    reader = None
     try:
+        reader = (loader or SafeLoader)(text)  # its reader refuses unprintable characters already
         node = reader.get_single_node()
         if node is None:
             return None
@@ -258,7 +265,8 @@ def _yaml(text: str, name: str, what: str, loader: Any, key: Callable[[Any], Any
     except RecursionError:
         raise _too_deep(name, what, limits.depth) from None
     finally:
-        reader.dispose()
+        if reader is not None:
+            reader.dispose()
 
 
 def read_yaml(path: str | Path, what: str, loader: Any = None, key: Callable[[Any], Any] | None = None,
@@ -290,7 +298,7 @@ def _check_yaml(root: yaml.Node, reader: Any, name: str, what: str, limits: Limi
             depth = 1 + max((expanded[id(c)][1] for c in children), default=0)
             if size > limits.yaml_nodes:
                 raise InputError(f"{name}: the {what} expands to more than {limits.yaml_nodes} nodes through its "
-                                 f"aliases (an alias bomb?; the limit is {_LIMITS['yaml_nodes'][0]})")
+                                 f"aliases (an alias bomb?; the limit is {_raise_with('yaml_nodes')})")
             if depth > limits.depth:
                 raise _too_deep(name, what, limits.depth)
             expanded[ident] = (size, depth)
@@ -311,7 +319,12 @@ def _duplicate_keys(node: yaml.MappingNode, reader: Any, name: str, what: str,
                     key: Callable[[Any], Any] | None) -> None:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+        if not isinstance(key_node, yaml.ScalarNode):
+            # `? [a]` or `? {a: 1}`: legal YAML, but no file infra reads has such keys, and Python
+            # cannot hold them in a dict.
+            raise InputError(f"{name}:{key_node.start_mark.line + 1}: the {what} has a mapping key that is a "
+                             "list or mapping, not a plain value")
+        if key_node.tag == _MERGE:
             continue
         value = reader.construct_object(key_node)
         if key is not None:
@@ -330,16 +343,49 @@ def _duplicate_keys(node: yaml.MappingNode, reader: Any, name: str, what: str,
 
 
 def check_writable(path: str | Path, what: str = "--output") -> None:
-    """Refuse, before any work starts, an output path that cannot be written."""
+    """Refuse, before any work starts, an output path that cannot be written: the kernel is asked
+    (the file opened for appending, and removed again if this made it), not guessed from modes,
+    which say nothing for root, read-only mounts or /proc. Missing parent directories are fine
+    when they can be made."""
     if str(path).strip() == "":
         raise InputError(f"{what}: the path is empty")
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{what} {target}: is a directory")
-    parent = target.parent
-    if not parent.is_dir():
-        raise InputError(f"{what} {target}: the directory {parent} does not exist")
-    if target.exists() and not os.access(target, os.W_OK):
-        raise InputError(f"{what} {target}: not writable")
-    if not target.exists() and not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"{what} {target}: cannot create files in {parent}")
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"{what} {target}: {ancestor} is not a directory")
+    if ancestor != target.parent:
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise InputError(f"{what} {target}: cannot create directories in {ancestor}")
+        return
+    existed = target.exists() or target.is_symlink()
+    try:
+        with open(target, "ab"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{what} {target}: cannot be written ({exc.strerror or exc})") from None
+    if not existed:
+        target.unlink(missing_ok=True)
+
+
+def write_text(path: str | Path, text: str, what: str = "--output") -> None:
+    """Write a report whole: to a temporary file beside it, then renamed over it (a regular file) or
+    written through (a device or pipe, such as /dev/stdout). A failure is one line, not a traceback."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() and not target.is_file():
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(text, encoding="utf-8")
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(f"{what} {target}: cannot be written ({exc.strerror or exc})") from None

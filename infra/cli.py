@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from core import reading
 from core.errors import InputError
 from infra import docs
 from infra import gate as gate_mod
@@ -46,12 +47,32 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+def _limit_option(name: str, variable: str, default: int, what: str):
+    """A root option that raises one of core.reading's input limits (through its variable, which
+    subprocesses such as the scanners' wrappers inherit too)."""
+    return click.option(name, type=click.IntRange(1, 999_999_999), envvar=variable, show_envvar=True,
+                        help=f"{what} (default: {default:,}).",
+                        callback=lambda _ctx, _param, value: value is not None and os.environ.__setitem__(
+                            variable, str(value)))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--terraform-dir", envvar="INFRA_TERRAFORM_DIR", help="Terraform tree to work on (default: ./terraform).")
+@click.option("--terraform-dir", envvar="INFRA_TERRAFORM_DIR", show_envvar=True,
+              help="Terraform tree to work on (default: the terraform/ of this checkout).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+@_limit_option("--max-input-mb", "INFRA_MAX_INPUT_MB", 256, "Largest JSON input read, in MB: plans, outputs")
+@_limit_option("--max-config-mb", "INFRA_MAX_CONFIG_MB", 8,
+               "Largest configuration file read, in MB: .tf, .tf.json, tfvars, YAML, SQL")
+@_limit_option("--max-input-depth", "INFRA_MAX_INPUT_DEPTH", 256, "Deepest nesting of a JSON or YAML input")
+@_limit_option("--max-yaml-nodes", "INFRA_MAX_YAML_NODES", 1_000_000, "Most nodes a YAML file may expand to")
 @click.pass_context
-def cli(ctx: click.Context, terraform_dir: str | None, quiet: bool) -> None:
+def cli(ctx: click.Context, terraform_dir: str | None, quiet: bool, **_limits: int | None) -> None:
     """Rupaya infrastructure: plans, policy gates and delivery against AWS or the embedded emulator."""
+    if terraform_dir is not None and not terraform_dir.strip():
+        from_env = ctx.get_parameter_source("terraform_dir") == click.core.ParameterSource.ENVIRONMENT
+        given = "INFRA_TERRAFORM_DIR" if from_env else "--terraform-dir"
+        raise InputError(f"{given} is empty: give the Terraform tree's path, or leave it out for this checkout's")
+    reading.Limits.current()  # a malformed limit variable is refused before any work
     ctx.obj = Context(terraform_dir, quiet)
 
 
@@ -88,6 +109,8 @@ def gate(ctx: Context, env: str, aws_endpoint: str | None, report_dir: Path | No
     HCL and the plan, checkov, trivy and cost; one table, and the reports for CI."""
     project = ctx.project
     envs = project.resolve_envs(env)
+    if report_dir is not None:
+        reading.check_writable(report_dir / "policy.json", "--report-dir")
     toolchain = load_toolchain(project.state_dir)
     source = toolchain.mirror or "registry"
     ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
@@ -131,7 +154,7 @@ def _overrides(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
               help="Plan JSON (terraform show -json) to check as well; only with a single --env.")
 @click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS), default="text", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+@click.option("--output", type=click.Path(path_type=Path),
               help="Write the report here instead of stdout.")
 @click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy (our rules only).")
 @click.option("--live", is_flag=True,
@@ -155,6 +178,8 @@ def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Pat
     if list_rules:
         click.echo(docs.rules_table(), nl=False)
         return
+    if output is not None:
+        reading.check_writable(output)  # now, not after the whole run
     if live and plan_json is not None:
         raise InfraError("--live and --plan are exclusive: check the live env or a plan JSON, not both")
     if aws_endpoint is not None and not live:
@@ -185,8 +210,7 @@ def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Pat
         ]
     text = reports.render(results, fmt, rules=ALL_RULES)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
+        reading.write_text(output, text)
         ctx.progress.say(f"report: {output}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
@@ -210,7 +234,7 @@ def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
     if plan_json is not None:
         resources = plan.resources_from_plan(runner.load_plan(plan_json), env)
     else:
-        resources = hcl.load_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent)
+        resources = hcl.load_env_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent)
     estimate = cost_mod.estimate(resources, tier)
     verdict = cost_mod.budget_verdict(estimate, tier, production=env in project.tiers["policy"]["production_tiers"])
     table = Table(title=f"{env}: monthly cost estimate (us-east-1 on-demand; * = price not confirmed)",
@@ -443,6 +467,12 @@ from infra.delivery import commands as _delivery_commands  # noqa: E402,F401
 from infra.workflows import commands as _workflow_commands  # noqa: E402,F401
 
 
+def _one_line(message: str) -> str:
+    """A message is one line whatever it quotes: control characters (a newline in a flag name, an
+    escape sequence in a file name) are shown escaped, never acted on by the terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
+
+
 def main(argv: list[str] | None = None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -455,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"infra: {exc.format_message()}", err=True)
         return exc.exit_code
     except (InputError, CheckFailed) as exc:
-        click.echo(f"infra: {exc}", err=True)
+        click.echo(f"infra: {_one_line(str(exc))}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

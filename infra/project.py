@@ -39,10 +39,20 @@ class Project:
     def tiers(self) -> dict:
         return load_tiers(self.tiers_file)
 
-    @property
+    @cached_property
     def envs(self) -> list[str]:
-        """The env names, in tier order (dev, staging, prod): the keys of tiers.yaml."""
-        return list(self.tiers["tiers"])
+        """The env names, in tier order (dev, staging, prod): the keys of tiers.yaml, each with its
+        root under envs/. A root that is no tier would never be planned or checked: refused."""
+        names = list(self.tiers["tiers"])
+        envs_dir = self.terraform_dir / "envs"
+        roots = sorted(p.name for p in envs_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if envs_dir.is_dir() else []
+        strays = [name for name in roots if name not in names]
+        if strays:
+            raise InfraError(f"{envs_dir / strays[0]}: a Terraform root that is not a tier in {self.tiers_file.name} "
+                             f"({', '.join(names)}): add the tier, or move the directory out of envs/, so that "
+                             "nothing is left unchecked")
+        return names
 
     @property
     def delivery(self) -> dict[str, dict]:
@@ -55,7 +65,8 @@ class Project:
     def root_dir(self, root: str) -> Path:
         path = self.terraform_dir / BOOTSTRAP if root == BOOTSTRAP else self.terraform_dir / "envs" / root
         if not path.is_dir():
-            raise InfraError(f"{path}: Terraform root for '{root}' is missing")
+            raise InfraError(f"{path}: Terraform root for '{root}' is missing (every tier in "
+                             f"{self.tiers_file.name} needs one)")
         return path
 
     def check_env(self, env: str) -> str:

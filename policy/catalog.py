@@ -23,8 +23,8 @@ from policy.model import PolicyInputError, Unknown
 
 CATALOG_FILE = Path(__file__).parent / "data" / "aws_catalog.yaml"
 
-_CLASS_RE = re.compile(r"^(?P<family>(?:db|cache)\.[a-z][a-z0-9-]*)\.(?P<size>[a-z0-9]+)$")
-_VERSION_RE = re.compile(r"^(?P<major>[0-9]+)(?:\.(?P<minor>[0-9]+))?(?:\.[0-9]+)*$")
+_CLASS_RE = re.compile(r"^(?P<family>(?:db|cache)\.[a-z][a-z0-9-]*)\.(?P<size>[a-z0-9]+)\Z")
+_VERSION_RE = re.compile(r"^(?P<major>[0-9]+)(?:\.(?P<minor>[0-9]+))?(?:\.[0-9]+)*\Z")
 
 
 # --------------------------------------------------------------------------------------------

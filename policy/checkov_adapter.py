@@ -75,7 +75,7 @@ _CHECKOV_KEYS = {"references_", "start_line", "end_line"}
 _META_ARGUMENTS = {
     "count", "for_each", "depends_on", "provider", "lifecycle", "dynamic", "provisioner", "connection",
 }
-_BLOCK_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_BLOCK_NAME = re.compile(r"^[a-z_][a-z0-9_]*\Z")
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ _REFERENCE = re.compile(
     r"|[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.[A-Za-z_][\w-]*)"
     r"(?:\[[^\]]*\]|\.[A-Za-z_][\w-]*|\.\d+)*"
 )
-_CALL = re.compile(r"^[a-z][a-z0-9_]*\(.*\)$", re.DOTALL)
+_CALL = re.compile(r"^[a-z][a-z0-9_]*\(.*\)\Z", re.DOTALL)
 _CONDITIONAL = re.compile(r"\S\s+\?\s+.+\s+:\s+\S", re.DOTALL)
 
 

@@ -89,7 +89,7 @@ def run_env(project: Project, env: str, options: Options,
 
     say(env, "hcl policy")
     with steps.step("hcl policy"):
-        hcl_resources = hcl.load_root(root, env, repo_root=repo_root)
+        hcl_resources = hcl.load_env_root(root, env, repo_root=repo_root)
         findings += engine.evaluate(hcl_resources, env, tiers_doc, Source.HCL, workflow_environments=wf_envs)
 
     plan_summary = None

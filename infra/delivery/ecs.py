@@ -24,7 +24,7 @@ from infra.inventory import in_scope, tag_dict
 # The one tag a deploy adds to the stack's tags: the revision it replaced. It also tells a deploy's
 # revisions from Terraform's, so `infra down` can deregister them (Stack.destroy).
 PREVIOUS_TAG = "infra:previous-revision"
-IMAGE = re.compile(r"^(?P<repository>[a-z0-9][a-z0-9._\-/:]*[a-z0-9])@(?P<digest>sha256:[0-9a-f]{64})$")
+IMAGE = re.compile(r"^(?P<repository>[a-z0-9][a-z0-9._\-/:]*[a-z0-9])@(?P<digest>sha256:[0-9a-f]{64})\Z")
 # register_task_definition takes these keys of describe_task_definition's answer unchanged.
 REGISTER_KEYS = (
     "family",

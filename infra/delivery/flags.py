@@ -21,8 +21,8 @@ from core import reading
 from infra.delivery.target import Target
 from infra.errors import InfraError
 
-NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-VARIANT = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}\Z")
+VARIANT = re.compile(r"^[a-z][a-z0-9_-]{0,30}\Z")
 EMPTY = {"schema_version": 1, "flags": {}}
 
 
@@ -33,7 +33,7 @@ def schema_path(terraform_dir: Path) -> Path:
 def check_name(name: str) -> str:
     if not NAME.match(name):
         raise InfraError(
-            f"flag name '{name}' must be lowercase letters, digits, - or _, start with a letter, at most 63 long"
+            f"flag name {name!r} must be lowercase letters, digits, - or _, start with a letter, at most 63 long"
         )
     return name
 
@@ -42,7 +42,7 @@ def parse_percent(text: str) -> int:
     try:
         value = int(text)
     except (TypeError, ValueError):
-        raise InfraError(f"--percent '{text}' is not a whole number from 0 to 100") from None
+        raise InfraError(f"--percent {text!r} is not a whole number from 0 to 100") from None
     if not 0 <= value <= 100:
         raise InfraError(f"--percent {value} is outside 0-100")
     return value

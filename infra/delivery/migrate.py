@@ -27,7 +27,7 @@ from infra.errors import CheckFailed, InfraError
 HISTORY_TABLE = "infra_schema_history"
 # An arbitrary, fixed 64-bit key: every `infra migrate` against the same database takes this lock.
 LOCK_KEY = 0x72757061_79610001
-FILE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9][A-Za-z0-9_\-]*)\.sql$")
+FILE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9][A-Za-z0-9_\-]*)\.sql\Z")
 
 CREATE_HISTORY = f"""
 CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
@@ -101,7 +101,9 @@ def _connect(url: str):
         raise InfraError("the database URL is neither a postgresql:// URL nor a libpq connection string") from None
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=15, application_name="infra migrate")
-    except psycopg.OperationalError as exc:
+    except (psycopg.Error, OSError, UnicodeError, ValueError) as exc:
+        # psycopg resolves the host itself: a name the IDNA codec refuses ("." or a 64-character
+        # label) raises UnicodeError from getaddrinfo, not a psycopg error.
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InfraError(f"cannot connect to the database: {detail}") from None
 

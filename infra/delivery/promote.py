@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from infra.delivery.target import Target
 from infra.errors import InfraError
 
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}\Z")
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 from core import reading
 from infra.errors import InfraError
 
-MARKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+MARKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
 # GitHub refuses comment bodies over 65536 characters.
 MAX_BODY = 65536
 

@@ -20,7 +20,8 @@ from policy.hcl.values import EvalError, finalize
 from policy.model import PolicyInputError, Resource, Unknown
 
 __all__ = [
-    "RootResult", "clear_cache", "evaluate_expression", "evaluate_root", "load_root", "load_root_result",
+    "RootResult", "clear_cache", "evaluate_expression", "evaluate_root", "load_env_root", "load_root",
+    "load_root_result",
 ]
 
 
@@ -43,6 +44,16 @@ def load_root(
 ) -> list[Resource]:
     """Every managed resource and data source instance of the root and its local modules."""
     return load_root_result(root_dir, env, tfvars=tfvars, repo_root=repo_root).resources
+
+
+def load_env_root(root_dir: Path, env: str, *, repo_root: Path | None = None) -> list[Resource]:
+    """An env root's resources, for the policy and the cost model: a root that declares none (emptied,
+    or not the env's root) is refused, never reported as clean or as costing $0."""
+    resources = load_root(root_dir, env, repo_root=repo_root)
+    if not resources:
+        raise PolicyInputError(f"{root_dir}: the root declares no resources, so there is nothing to check "
+                               "(is it the env's root, with its .tf or .tf.json files?)")
+    return resources
 
 
 def evaluate_expression(text: str, symbols: dict[str, Any] | None = None, *, cwd: Path | None = None) -> Any:

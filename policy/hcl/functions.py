@@ -27,6 +27,7 @@ from policy.hcl.expr import Scope, TemplateVars, evaluate
 from policy.hcl.parse import Call, Where, parse_template
 from policy.hcl.values import (
     DECIMAL,
+    MAX_DIGITS,
     EvalError,
     SetValue,
     first_unknown,
@@ -250,8 +251,8 @@ def _parseint(ctx: Ctx, text: Any, base: Any) -> Any:
     if not 2 <= b <= 62:
         raise EvalError("base must be a whole number between 2 and 62")
     sign, digits = (-1, s[1:]) if s.startswith("-") else (1, s.removeprefix("+"))
-    if not digits:
-        raise EvalError(f"cannot parse {s!r} as a base {b} integer")
+    if not digits or len(digits) > MAX_DIGITS:
+        raise EvalError(f"cannot parse {s[:40]!r} as a base {b} integer (at most {MAX_DIGITS} digits)")
     value = 0
     for ch in digits:
         d = _DIGITS.find(ch.lower() if b <= 36 else ch)
@@ -539,6 +540,8 @@ def _format(spec: str, args: list[Any]) -> str:
         value = args[next_arg]
         next_arg += 1
         prec = None if precision is None else int(precision or 0)
+        if int(width or 0) > MAX_COLLECTION or (prec or 0) > MAX_COLLECTION:
+            raise EvalError(f"format: a width or precision above {MAX_COLLECTION}")
         out.append(_format_one(verb, flags, int(width) if width else None, prec, value))
     rest = spec[pos:]
     if "%" in rest:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from policy.hcl.expr import Constants, Scope, evaluate, evaluate_constant
+from policy.hcl.json_syntax import parse_json_file
 from policy.hcl.parse import Attribute, Block, Body, Traversal, Where, input_error, parse_file, read_text
 from policy.hcl.parse import clear_cache as clear_parse_cache
 from policy.hcl.policy_document import policy_json
@@ -119,21 +120,32 @@ def _labels(block: Block, count: int) -> tuple[str, ...]:
 
 
 def _is_override(path: Path) -> bool:
-    return path.name in ("override.tf",) or path.name.endswith("_override.tf")
+    stem = path.name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
+def _is_configuration(path: Path) -> bool:
+    """Terraform's choice of files: *.tf and *.tf.json, but not hidden files or editors' backups."""
+    name = path.name
+    return (name.endswith((".tf", ".tf.json")) and not name.startswith(".") and not name.endswith("~")
+            and not (name.startswith("#") and name.endswith("#")))
 
 
 def load_config(directory: Path, shown: Callable[[Path], str]) -> ModuleConfig:
-    """The declarations of one module directory (its *.tf files, override files merged last)."""
+    """The declarations of one module directory (its *.tf and *.tf.json files, overrides merged last).
+
+    A configuration file that cannot be read (a dangling link, a link loop) is an error, never skipped:
+    Terraform would fail on it too, and skipping it would hide its resources from the policy."""
     try:
-        entries = sorted(p for p in directory.iterdir() if p.is_file() and p.name.endswith((".tf", ".tf.json")))
+        entries = sorted(p for p in directory.iterdir() if _is_configuration(p) and not p.is_dir())
     except OSError as exc:
         raise PolicyInputError(f"{shown(directory)}: cannot read module directory ({exc.strerror or exc})") from None
     stats = []
     for path in entries:
         try:
             st = path.stat()
-        except OSError:
-            continue
+        except OSError as exc:
+            raise PolicyInputError(f"{shown(path)}: cannot read ({exc.strerror or exc})") from None
         stats.append((path.name, st.st_mtime_ns, st.st_size))
     key = (str(directory), tuple(stats), shown(directory))
     cached = _CONFIGS.get(key)
@@ -142,10 +154,7 @@ def load_config(directory: Path, shown: Callable[[Path], str]) -> ModuleConfig:
     config = ModuleConfig(directory)
     overrides: list[Block] = []
     for path in entries:
-        if path.name.endswith(".tf.json"):
-            config.notes.append(f"{shown(path)}: JSON configuration files are not evaluated")
-            continue
-        parsed = parse_file(path, shown(path))
+        parsed = (parse_json_file if path.name.endswith(".json") else parse_file)(path, shown(path))
         if parsed.attributes:
             attr = next(iter(parsed.attributes.values()))
             raise input_error(attr.where, f'unsupported argument "{attr.name}" at the top level of a .tf file')
@@ -278,9 +287,10 @@ class Evaluator:
         self.notes: list[str] = []
 
     def shown(self, path: Path) -> str:
+        """The path relative to the repository; the file itself is not resolved (it may be a link loop)."""
         try:
-            return path.resolve().relative_to(self.repo_root).as_posix()
-        except ValueError:
+            return (path.parent.resolve() / path.name).relative_to(self.repo_root).as_posix()
+        except (ValueError, OSError, RuntimeError):
             return str(path)
 
     def memo(self, key: tuple[Any, ...], label: str, where: Where | str, compute: Callable[[], Any]) -> Any:
@@ -750,6 +760,11 @@ def default_tfvars(root_dir: Path) -> list[Path]:
 
 
 def read_tfvars(path: Path, shown: str) -> dict[str, Any]:
+    return {name: value for name, (value, _) in read_tfvars_at(path, shown).items()}
+
+
+def read_tfvars_at(path: Path, shown: str) -> dict[str, tuple[Any, str]]:
+    """A tfvars file's values, each with where it was given (for the messages of a type error)."""
     if path.name.endswith(".json"):
         try:
             data = json_decode(read_text(path, shown))
@@ -757,15 +772,15 @@ def read_tfvars(path: Path, shown: str) -> dict[str, Any]:
             raise PolicyInputError(f"{shown}:1:1: {exc}") from None
         if not isinstance(data, dict):
             raise PolicyInputError(f"{shown}:1:1: a .tfvars.json file must hold a JSON object")
-        return data
+        return {name: (value, shown) for name, value in data.items()}
     parsed = parse_file(path, shown)
     if parsed.blocks:
         block = parsed.blocks[0]
         raise input_error(block.where, f'blocks are not allowed in a .tfvars file ("{block.type}")')
-    values: dict[str, Any] = {}
+    values: dict[str, tuple[Any, str]] = {}
     for name, attr in parsed.attributes.items():
         try:
-            values[name] = evaluate(attr.expr, Scope(Constants("a .tfvars file")))
+            values[name] = (evaluate(attr.expr, Scope(Constants("a .tfvars file"))), str(attr.where))
         except EvalError as exc:
             raise input_error(attr.where, str(exc)) from None
     return values
@@ -785,10 +800,20 @@ def evaluate_root(root_dir: Path, env: str, tfvars: Sequence[Path] | None = None
     if not root_dir.is_dir():
         raise PolicyInputError(f"{ev.shown(root_dir)}: not a directory")
     files = list(tfvars) if tfvars is not None else default_tfvars(root_dir)
-    values: dict[str, Any] = {}
+    given: dict[str, tuple[Any, str]] = {}
     for path in files:
-        values.update(read_tfvars(Path(path), ev.shown(Path(path))))
+        given.update(read_tfvars_at(Path(path), ev.shown(Path(path))))
     config = load_config(root_dir, ev.shown)
+    values = {name: value for name, (value, _) in given.items()}
+    for name, (value, where) in given.items():
+        # Terraform refuses a value of the wrong type before it plans anything ("Invalid value for
+        # input variable"); so does the policy, rather than leave every use of it unknown.
+        decl = config.variables.get(name)
+        if decl is not None and value is not None:
+            try:
+                convert(value, decl.type)
+            except EvalError as exc:
+                raise PolicyInputError(f"{where}: invalid value for variable {name}: {exc}") from None
     root = ModuleInstance(ev, config, "", ".", values, None, (root_dir,))
     resources: list[Resource] = []
     root.collect(env, resources)

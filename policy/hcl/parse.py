@@ -20,6 +20,7 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from core import reading
+from policy.hcl.values import EvalError, norm_number
 from policy.model import PolicyInputError
 
 # --- positions ---------------------------------------------------------------------------------
@@ -275,12 +276,16 @@ class Compiler:
         return self.expr(kids[0])
 
     def x_int_lit(self, tree: Tree) -> Node:
-        return Literal(self.where(tree), int(str(tree.children[0])))
+        return self.number(tree)
 
     def x_float_lit(self, tree: Tree) -> Node:
-        from policy.hcl.values import norm_number
+        return self.number(tree)
 
-        return Literal(self.where(tree), norm_number(Decimal(str(tree.children[0]))))
+    def number(self, tree: Tree) -> Node:
+        try:
+            return Literal(self.where(tree), norm_number(Decimal(str(tree.children[0]))))
+        except EvalError as exc:
+            raise input_error(self.where(tree), str(exc)) from None
 
     def x_literal_value(self, tree: Tree) -> Node:
         text = str(tree.children[0])

@@ -62,6 +62,9 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | Decimal) and not isinstance(value, bool)
 
 
+MAX_DIGITS = 400  # no configuration needs more; Python refuses int strings past 4,300 digits
+
+
 def norm_number(value: Number | float) -> Number:
     """Integral numbers as int (Terraform prints 2/2 as 1), others as Decimal."""
     if isinstance(value, float):
@@ -71,6 +74,9 @@ def norm_number(value: Number | float) -> Number:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise EvalError("number is not finite")
+        if value.adjusted() > MAX_DIGITS:
+            # int(Decimal("1e999999999")) would build a billion-digit integer: a hang, not a number.
+            raise EvalError(f"number larger than {MAX_DIGITS} digits")
         if value == value.to_integral_value():
             return int(value)
         return +value if value.adjusted() > -1000 else value

@@ -67,7 +67,7 @@ def points_at(value: Any, holder: Resource, target: Resource) -> bool:
     return False
 
 
-_LAST_INDEX = re.compile(r"\[([^\]]*)\]$")
+_LAST_INDEX = re.compile(r"\[([^\]]*)\]\Z")
 _NAMES = ("id", "bucket", "name", "arn")
 
 

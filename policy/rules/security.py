@@ -12,7 +12,7 @@ from policy.rules.base import Context, Rule, as_bool, as_list
 from policy.rules.refs import points_at, refers_to_type
 from policy.rules.sizing import as_int
 
-_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/(?!aws/).+)$")
+_KMS_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/(?!aws/).+)\Z")
 _KMS_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_alias")
 
 

@@ -40,7 +40,7 @@ FAMILY = "suppressions"
 
 _REQUIRED = ("id", "resources", "reason", "expires")
 _ALLOWED = (*_REQUIRED, "envs", "scanner", "source")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 # module.a.module.b["x"].aws_s3_bucket.logs[0] -> segments: module.a / module.b["x"] / aws_s3_bucket.logs[0]
 _SEGMENT = re.compile(r'module\.[^.\[]+(?:\[(?:"[^"]*"|[^\]]*)\])?')
 _INDEX = re.compile(r'\[(?:"[^"]*"|[^\]]*)\]')
@@ -96,7 +96,7 @@ def scanner_of_rule(rule: str) -> str:
         return "checkov"
     if rule.startswith("zizmor/"):
         return "zizmor"
-    if re.match(r"^(AVD-)?[A-Z]{2,6}-\d{4}$", rule):
+    if re.match(r"^(AVD-)?[A-Z]{2,6}-\d{4}\Z", rule):
         return "trivy"
     return "policy"
 

@@ -410,13 +410,14 @@ def test_unknown_dynamic_blocks_nullable_and_json_files(tmp_path):
             }
         """,
         "root/terraform.tfvars": "ports = null\n",
-        "root/extra.tf.json": "{}",
+        "root/extra.tf.json": '{"resource": {"aws_s3_bucket": {"j": {"bucket": "${data.aws_vpc.v.id}-b"}}}}',
     }) / "root", "test", repo_root=tmp_path)
-    (sg,) = [r for r in result.resources if r.mode == "managed"]
+    bucket, sg = sorted((r for r in result.resources if r.mode == "managed"), key=lambda r: r.type)
     assert sg.values["vpc_id"] == "vpc-1"  # a data source's configured argument is known
     assert isinstance(sg.values["ingress"], Unknown)
     assert sg.values["egress"] == [{"from_port": 443, "to_port": 0}]  # null for a non-nullable variable: default
-    assert any("extra.tf.json" in note for note in result.notes)
+    assert bucket.values["bucket"] == "vpc-1-b" and bucket.file.endswith("extra.tf.json")  # JSON files count too
+    assert not result.notes
 
 
 def test_override_files_are_merged(tmp_path):

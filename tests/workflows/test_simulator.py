@@ -9,6 +9,7 @@ import shutil
 import pytest
 from cli_run import assert_one_line_error, infra
 
+from core.errors import InputError
 from infra.errors import InfraError
 from infra.project import REPO_ROOT, Project
 from infra.workflows.expressions import Evaluator, interpolate
@@ -125,7 +126,7 @@ def test_bad_events_are_errors(args, message):
 def test_a_broken_workflow_file_is_named(tmp_path):
     shutil.copytree(REPO_ROOT / ".github", tmp_path / ".github")
     (tmp_path / ".github" / "workflows" / "99-broken.yml").write_text("on: push\njobs: [\n")
-    with pytest.raises(InfraError, match=r"99-broken\.yml: not valid YAML"):
+    with pytest.raises(InputError, match=r"99-broken\.yml:3: the workflow is not valid YAML"):
         which(tmp_path, Event("push", "refs/heads/main", changed=[]), DELIVERY)
 
 

@@ -46,7 +46,7 @@ FAMILIES = (
 )
 # Families whose engine has a cluster mode, hence a "default.<family>.cluster.on" group.
 CLUSTER_FAMILIES = ("redis3.2", "redis4.0", "redis5.0", "redis6.x", "redis7", "valkey7", "valkey8")
-PARAMETER_GROUP_ARN = re.compile(r"^arn:[^:]+:elasticache:[^:]*:[0-9]*:parametergroup:(?P<name>.+)$")
+PARAMETER_GROUP_ARN = re.compile(r"^arn:[^:]+:elasticache:[^:]*:[0-9]*:parametergroup:(?P<name>.+)\Z")
 
 
 def default_groups() -> dict[str, str]:
