@@ -254,7 +254,10 @@ def _yaml(text: str, name: str, what: str, loader: Any, key: Callable[[Any], Any
         if node is None:
             return None
         _check_yaml(node, reader, name, what, limits, key)
-        return reader.construct_document(node) if construct else node
+        try:
+            return reader.construct_document(node) if construct else node
+        except (ValueError, OverflowError) as exc:  # an integer of more digits than Python converts
+            raise InputError(f"{name}: the {what} holds a value that cannot be read: {str(exc)[:120]}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name

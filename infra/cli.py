@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core import reading
-from core.errors import InputError
+from core.errors import InputError, one_line
 from infra import docs
 from infra import gate as gate_mod
 from infra.emulator import manager
@@ -467,12 +467,6 @@ from infra.delivery import commands as _delivery_commands  # noqa: E402,F401
 from infra.workflows import commands as _workflow_commands  # noqa: E402,F401
 
 
-def _one_line(message: str) -> str:
-    """A message is one line whatever it quotes: control characters (a newline in a flag name, an
-    escape sequence in a file name) are shown escaped, never acted on by the terminal."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
-
-
 def main(argv: list[str] | None = None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
@@ -485,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"infra: {exc.format_message()}", err=True)
         return exc.exit_code
     except (InputError, CheckFailed) as exc:
-        click.echo(f"infra: {_one_line(str(exc))}", err=True)
+        click.echo(f"infra: {one_line(str(exc))}", err=True)  # CheckFailed too
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

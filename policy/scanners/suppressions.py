@@ -209,7 +209,11 @@ def _entry(node: yaml.Node, index: int, shown: str) -> Suppression:
             )
         if key in fields:
             raise PolicyInputError(f"{shown}:{key_line}: suppression #{index}: '{key}' given twice")
-        fields[key] = (_Loader("").construct_document(value_node), key_line)
+        try:
+            fields[key] = (_Loader("").construct_document(value_node), key_line)
+        except (ValueError, OverflowError) as exc:  # an integer of more digits than Python converts
+            raise PolicyInputError(f"{shown}:{value_node.start_mark.line + 1}: '{key}' cannot be read: "
+                                   f"{str(exc)[:80]}") from None
     given_id = fields.get("id", (None, 0))[0]
     what = f"suppression #{index} ({given_id})" if isinstance(given_id, str) else f"suppression #{index}"
     for key in _REQUIRED:
