@@ -346,12 +346,12 @@ def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) 
         stack.apply()
     except InfraError as exc:
         if keep_on_failure:
-            raise InfraError(f"{exc}\nkept what was created; `infra down --env {env}` removes it") from None
+            raise InfraError(f"{exc}; kept what was created; `infra down --env {env}` removes it") from None
         ctx.progress.say(f"xx {env}: apply failed; destroying what it created")
         try:
             stack.destroy()
         except TeardownFailed as teardown:
-            raise InfraError(f"{exc}\nand the clean-up failed too: {teardown}") from None
+            raise InfraError(f"{exc}; and the clean-up failed too: {teardown}") from None
         raise
     from infra.delivery.app_secrets import init as init_secrets
     from infra.delivery.target import Target
