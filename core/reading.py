@@ -254,10 +254,11 @@ def _yaml(text: str, name: str, what: str, loader: Any, key: Callable[[Any], Any
         if node is None:
             return None
         _check_yaml(node, reader, name, what, limits, key)
-        try:
-            return reader.construct_document(node) if construct else node
-        except (ValueError, OverflowError) as exc:  # an integer of more digits than Python converts
-            raise InputError(f"{name}: the {what} holds a value that cannot be read: {str(exc)[:120]}") from None
+        return reader.construct_document(node) if construct else node
+    except (ValueError, OverflowError) as exc:
+        # An integer of more digits than Python converts, in a value or in a key that the duplicate
+        # check constructs: PyYAML raises it as it is, not as a YAMLError.
+        raise InputError(f"{name}: the {what} holds a value that cannot be read: {str(exc)[:120]}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}" if mark else name
