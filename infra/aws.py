@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import boto3
 from botocore.config import Config
 
-from infra.workspace import EMULATOR_CREDENTIALS
-
 DEFAULT_REGION = "us-east-1"
+# The emulator's fake credentials; set explicitly so real AWS credentials in the caller's
+# environment are never sent anywhere.
+EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
 def emulator_boto3_session(region: str = DEFAULT_REGION) -> boto3.Session:

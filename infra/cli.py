@@ -20,6 +20,7 @@ from core import reading
 from core.errors import InputError, one_line
 from infra import docs
 from infra import gate as gate_mod
+from infra import inputs as operator_inputs
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV
 from infra.endpoints import aws_endpoint as use_endpoint
@@ -95,6 +96,31 @@ def plan(ctx: Context, env: str, aws_endpoint: str | None) -> None:
     click.echo(f"{env}: {summary}")
     click.echo(f"plan: {ws.plan_file}")
     click.echo(f"json: {ws.plan_json}")
+
+
+@cli.command()
+@click.option("--env", "env", default="all", show_default=True,
+              help="dev, staging, prod, bootstrap, or all (every env and bootstrap).")
+@pass_ctx
+def inputs(ctx: Context, env: str) -> None:
+    """Check that the operator's inputs (domain, hosted zone, alarm e-mail, GitHub repository) that the
+    root's tier requires are set, in tfvars or TF_VAR_<name>; one line per root with any missing."""
+    project = ctx.project
+    roots = [*project.envs, BOOTSTRAP] if env == "all" else [env if env == BOOTSTRAP else project.check_env(env)]
+    gaps = []
+    for root in roots:
+        try:
+            operator_inputs.check_inputs(project, root)
+        except InfraError as exc:
+            gaps.append(str(exc))
+            continue
+        click.echo(f"{root}: operator inputs set")
+    if len(gaps) == 1:
+        raise InfraError(gaps[0])
+    if gaps:
+        for line in gaps:
+            click.echo(line, err=True)
+        raise InfraError(f"operator inputs missing in {len(gaps)} roots")
 
 
 @cli.command()
@@ -234,7 +260,8 @@ def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
     if plan_json is not None:
         resources = plan.resources_from_plan(runner.load_plan(plan_json), env)
     else:
-        resources = hcl.load_env_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent)
+        resources = hcl.load_env_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent,
+                                      inputs=operator_inputs.stand_ins(project, env))
     estimate = cost_mod.estimate(resources, tier)
     verdict = cost_mod.budget_verdict(estimate, tier, production=env in project.tiers["policy"]["production_tiers"])
     table = Table(title=f"{env}: monthly cost estimate (us-east-1 on-demand; * = price not confirmed)",

@@ -366,6 +366,7 @@ TYPES: dict[str, str | None] = {
     "aws_secretsmanager_secret_version": None, "aws_sns_topic_policy": None, "aws_sns_topic_subscription": None,
     "aws_ecr_lifecycle_policy": None, "aws_lb_listener": None, "aws_appautoscaling_policy": None,
     "aws_acm_certificate_validation": None,
+    "aws_route53_record": None,  # records live in the operator's zone, which is not the env's to list
     "aws_appconfig_environment": None, "aws_appconfig_configuration_profile": None,
     "aws_appconfig_hosted_configuration_version": None, "aws_appconfig_deployment_strategy": None,
     "aws_appconfig_deployment": None,

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.aws import EMULATOR_CREDENTIALS
 from infra.errors import InfraError
 from infra.toolchain import Toolchain
-from infra.workspace import EMULATOR_CREDENTIALS, Workspace
+from infra.workspace import Workspace
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Terraform echoes the offending source as "  39: resource ..." and underlines it with box lines.

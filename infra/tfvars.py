@@ -14,6 +14,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from core import reading
 from infra.errors import InfraError
+from policy.hcl.loader import is_configuration
 
 
 def parse_hcl_file(path: Path) -> dict:
@@ -45,7 +46,8 @@ def unquote(value):
 
 def declared_variables(root: Path) -> set[str]:
     names: set[str] = set()
-    for tf in sorted(root.glob("*.tf")):
+    # Terraform's own rule for what is configuration: hidden files and editor backups are not.
+    for tf in sorted(p for p in root.glob("*.tf") if is_configuration(p)):
         for block in parse_hcl_file(tf).get("variable", []):
             names.update(name.strip('"') for name in block if not name.startswith("__"))
     return names

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.inputs import EMULATOR_INPUTS_NAME, write_emulator_inputs
 from infra.project import BOOTSTRAP, Project
 
 OVERRIDE_NAME = "infra_emulator_override.tf"
@@ -26,16 +27,13 @@ ENDPOINT_SERVICES = (
     "elbv2", "events", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "sns", "sqs",
     "ssm", "sts",
 )
-# The emulator's fake credentials; set explicitly so real AWS credentials in the caller's
-# environment are never sent anywhere.
-EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 _SKIP_DIRS = {".terraform"}
 
 
 def _skip(path: Path) -> bool:
     name = path.name
-    return name.endswith((".tfstate", ".tfstate.backup", ".tfplan")) or name.endswith("_override.tf")
+    return name.endswith((".tfstate", ".tfstate.backup", ".tfplan", "_override.tf")) or name == EMULATOR_INPUTS_NAME
 
 
 def sync_tree(src: Path, dst: Path) -> None:
@@ -155,7 +153,8 @@ class Workspace:
 def prepare(
     project: Project, root: str, endpoint: str, label: str = "emulator", backend: str | None = None
 ) -> Workspace:
-    """Refresh the work copy `label` and point `root` in it at the emulator."""
+    """Refresh the work copy `label`, point `root` in it at the emulator, and give it stand-ins for
+    the operator's inputs (infra.inputs)."""
     base = project.state_dir / "work" / label
     project.root_dir(root)  # fails clearly when the root is missing
     sync_tree(project.terraform_dir, base / "terraform")
@@ -165,6 +164,7 @@ def prepare(
     state_file.parent.mkdir(parents=True, exist_ok=True)
     (root_dir / OVERRIDE_NAME).write_text(override_hcl(endpoint, backend or local_backend(state_file)))
     (root_dir / TEARDOWN_OVERRIDE_NAME).unlink(missing_ok=True)
+    write_emulator_inputs(project, root, root_dir, endpoint)
     plans = base / "plans"
     plans.mkdir(parents=True, exist_ok=True)
     logs = base / "logs"

@@ -18,6 +18,7 @@ policies; on a plan, the whole plan). Not exported, because they judge several r
 (`check_stack` only) and a checkov resource check sees one resource:
   RPY-SIZ-003  Aurora instance count (counts the cluster's instances)
   RPY-SIZ-011  NAT gateways (counts the stack's NAT gateways)
+  RPY-SIZ-012  ECS services scaled (a service and the scaling target that points at it)
   RPY-SEC-003  S3 encryption (a bucket and the encryption configuration that points at it)
   RPY-SEC-009  production HTTPS (the load balancer and all its listeners)
   RPY-SEC-014  S3 public access block (a bucket and its public access block)

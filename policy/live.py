@@ -100,6 +100,7 @@ ALIASES = {
 EXTRA_READS: dict[str, tuple[str, ...]] = {
     "RPY-SIZ-003": ("aws_rds_cluster", "aws_rds_cluster_instance"),
     "RPY-SIZ-011": ("aws_nat_gateway",),
+    "RPY-SIZ-012": ("aws_ecs_service", "aws_appautoscaling_target"),
     "RPY-SEC-001": ("aws_kms_key", "aws_kms_alias"),
     "RPY-SEC-002": ("aws_kms_key", "aws_kms_alias"),
     "RPY-SEC-003": ("aws_s3_bucket", "aws_s3_bucket_server_side_encryption_configuration", "aws_lb"),

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from core import reading
+from infra import inputs as operator_inputs
 from infra import inventory
 from infra.project import BOOTSTRAP, Project
 from policy import cost, engine, hcl, live, plan
@@ -89,7 +90,10 @@ def run_env(project: Project, env: str, options: Options,
 
     say(env, "hcl policy")
     with steps.step("hcl policy"):
-        hcl_resources = hcl.load_env_root(root, env, repo_root=repo_root)
+        # What the operator has not set is read as the stand-ins the emulator plans with (infra.inputs):
+        # the HCL is judged as the plan is, not with every use of a missing input unknown.
+        hcl_resources = hcl.load_env_root(root, env, repo_root=repo_root,
+                                          inputs=operator_inputs.stand_ins(project, env))
         findings += engine.evaluate(hcl_resources, env, tiers_doc, Source.HCL, workflow_environments=wf_envs)
 
     plan_summary = None

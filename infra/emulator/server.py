@@ -3,6 +3,10 @@
     python -m infra.emulator.server --host 127.0.0.1 --port 5000 [--disable-patch NAME ...]
 
 Patches can also be switched off with ``INFRA_EMULATOR_DISABLE_PATCHES=a,b``.
+
+Strict mode, on by default: the ``strict_*`` patches make the emulator refuse what AWS refuses
+(a listener on an unvalidated certificate, an engine downgrade, ...) with AWS's error.
+``INFRA_EMULATOR_STRICT=0`` leaves all of them out, to see what plain moto would have accepted.
 The server answers every AWS service on one endpoint (moto's host/signature
 dispatch) plus moto's own ``/moto-api/`` (e.g. ``POST /moto-api/reset``), and
 runs until SIGTERM or SIGINT.
@@ -18,6 +22,8 @@ from collections.abc import Mapping
 from types import FrameType
 
 DISABLE_ENV = "INFRA_EMULATOR_DISABLE_PATCHES"
+STRICT_ENV = "INFRA_EMULATOR_STRICT"
+STRICT_PREFIX = "strict_"
 
 # moto reads its settings when it is imported, so these go in first.
 # AWS-managed IAM policies (e.g. service-role/AmazonECSTaskExecutionRolePolicy)
@@ -26,8 +32,17 @@ MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 
 
 def disabled_from_env(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """Patch names listed (comma-separated) in ``INFRA_EMULATOR_DISABLE_PATCHES``."""
-    return [name.strip() for name in environ.get(DISABLE_ENV, "").split(",") if name.strip()]
+    """Patch names listed (comma-separated) in ``INFRA_EMULATOR_DISABLE_PATCHES``, and every strict
+    patch when ``INFRA_EMULATOR_STRICT`` is 0 (any other value, or none, keeps strict mode on)."""
+    from infra.emulator.patches import PATCH_NAMES
+
+    names = [name.strip() for name in environ.get(DISABLE_ENV, "").split(",") if name.strip()]
+    strict = environ.get(STRICT_ENV, "1").strip().lower()
+    if strict not in ("0", "1", "true", "false", ""):
+        raise ValueError(f"{STRICT_ENV} must be 1 (strict, the default) or 0, not {strict!r}")
+    if strict in ("0", "false"):
+        names += [name for name in PATCH_NAMES if name.startswith(STRICT_PREFIX)]
+    return names
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -67,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     # Some moto backends call back into "the server" on this port (e.g. SQS/SNS).
     os.environ.setdefault("MOTO_PORT", str(args.port))
 
-    disabled = [*args.disable_patch, *disabled_from_env()]
     try:
+        disabled = [*args.disable_patch, *disabled_from_env()]
         applied = apply_patches(disabled)
     except ValueError as exc:
         print(f"infra.emulator.server: {exc}", file=sys.stderr)

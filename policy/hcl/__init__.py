@@ -9,7 +9,7 @@ IDs, data source results) is an `Unknown`, with the known parts of structured va
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,13 @@ __all__ = [
 
 
 def load_root_result(
-    root_dir: Path, env: str, *, tfvars: Sequence[Path] | None = None, repo_root: Path | None = None
+    root_dir: Path, env: str, *, tfvars: Sequence[Path] | None = None, repo_root: Path | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> RootResult:
-    """The resources of a root and notes on what was not evaluated (non-local modules, unknown counts)."""
+    """The resources of a root and notes on what was not evaluated (non-local modules, unknown counts).
+    `inputs`: variable values that win over the tfvars files (Terraform's -var)."""
     try:
-        return evaluate_root(Path(root_dir), env, tfvars, repo_root)
+        return evaluate_root(Path(root_dir), env, tfvars, repo_root, inputs)
     except PolicyInputError:
         raise
     except RecursionError:
@@ -40,16 +42,18 @@ def load_root_result(
 
 
 def load_root(
-    root_dir: Path, env: str, *, tfvars: Sequence[Path] | None = None, repo_root: Path | None = None
+    root_dir: Path, env: str, *, tfvars: Sequence[Path] | None = None, repo_root: Path | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> list[Resource]:
     """Every managed resource and data source instance of the root and its local modules."""
-    return load_root_result(root_dir, env, tfvars=tfvars, repo_root=repo_root).resources
+    return load_root_result(root_dir, env, tfvars=tfvars, repo_root=repo_root, inputs=inputs).resources
 
 
-def load_env_root(root_dir: Path, env: str, *, repo_root: Path | None = None) -> list[Resource]:
+def load_env_root(root_dir: Path, env: str, *, repo_root: Path | None = None,
+                  inputs: Mapping[str, Any] | None = None) -> list[Resource]:
     """An env root's resources, for the policy and the cost model: a root that declares none (emptied,
     or not the env's root) is refused, never reported as clean or as costing $0."""
-    resources = load_root(root_dir, env, repo_root=repo_root)
+    resources = load_root(root_dir, env, repo_root=repo_root, inputs=inputs)
     if not resources:
         raise PolicyInputError(f"{root_dir}: the root declares no resources, so there is nothing to check "
                                "(is it the env's root, with its .tf or .tf.json files?)")

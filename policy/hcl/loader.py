@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,7 +124,7 @@ def _is_override(path: Path) -> bool:
     return stem == "override" or stem.endswith("_override")
 
 
-def _is_configuration(path: Path) -> bool:
+def is_configuration(path: Path) -> bool:
     """Terraform's choice of files: *.tf and *.tf.json, but not hidden files or editors' backups."""
     name = path.name
     return (name.endswith((".tf", ".tf.json")) and not name.startswith(".") and not name.endswith("~")
@@ -137,7 +137,7 @@ def load_config(directory: Path, shown: Callable[[Path], str]) -> ModuleConfig:
     A configuration file that cannot be read (a dangling link, a link loop) is an error, never skipped:
     Terraform would fail on it too, and skipping it would hide its resources from the policy."""
     try:
-        entries = sorted(p for p in directory.iterdir() if _is_configuration(p) and not p.is_dir())
+        entries = sorted(p for p in directory.iterdir() if is_configuration(p) and not p.is_dir())
     except OSError as exc:
         raise PolicyInputError(f"{shown(directory)}: cannot read module directory ({exc.strerror or exc})") from None
     stats = []
@@ -793,7 +793,7 @@ class RootResult:
 
 
 def evaluate_root(root_dir: Path, env: str, tfvars: Sequence[Path] | None = None,
-                  repo_root: Path | None = None) -> RootResult:
+                  repo_root: Path | None = None, inputs: Mapping[str, Any] | None = None) -> RootResult:
     root_dir = Path(root_dir).resolve()
     repo = (Path(repo_root).resolve() if repo_root is not None else find_repo_root(root_dir))
     ev = Evaluator(root_dir, repo)
@@ -803,6 +803,8 @@ def evaluate_root(root_dir: Path, env: str, tfvars: Sequence[Path] | None = None
     given: dict[str, tuple[Any, str]] = {}
     for path in files:
         given.update(read_tfvars_at(Path(path), ev.shown(Path(path))))
+    # Values given by the caller win over the files, as `-var` does in Terraform.
+    given.update({name: (value, "<inputs>") for name, value in (inputs or {}).items()})
     config = load_config(root_dir, ev.shown)
     values = {name: value for name, (value, _) in given.items()}
     for name, (value, where) in given.items():

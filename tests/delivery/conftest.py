@@ -31,7 +31,8 @@ def database_url(postgres) -> str:
 class StandIn:
     """A local HTTP server standing in for the service behind its load balancer.
 
-    GET /health answers `status`, or `decide()` when set (e.g. from what ECS runs); `hits` counts probes.
+    GET /health answers `status` at once (a test sets it from what ECS runs, between steps, never while
+    a probe waits); `hits` counts probes.
     """
 
     def __init__(self):
@@ -39,12 +40,12 @@ class StandIn:
         import threading
 
         stand_in = self
-        self.status, self.decide, self.hits = 200, None, 0
+        self.status, self.hits = 200, 0
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 stand_in.hits += 1
-                code = stand_in.decide() if stand_in.decide else stand_in.status
+                code = stand_in.status
                 body = b"ok" if code == 200 else b"unhealthy"
                 self.send_response(code if self.path == "/health" else 404)
                 self.send_header("Content-Length", str(len(body)))

@@ -45,6 +45,7 @@ class Pipeline:
         self.source_outputs = self._outputs_file(source) if source else None
         self.migrations = tmp_path / "migrations"
         self.migrations.mkdir()
+        self.on_deploy = None  # a test's hook, run after each deploy and rollback
 
     def _outputs_file(self, stack):
         path = self.tmp / f"{stack.env}-outputs.json"
@@ -87,18 +88,27 @@ class Pipeline:
         steps = [
             ("migrate", ("--migrations", str(self.migrations), "--database-url", self.database_url)),
             ("deploy", ("--image", image, "--poll", "0.2")),
-            ("health", ("--url", health_url, "--deadline", "3", "--backoff", "0.2")),
+            # A generous ceiling: the stand-in answers at once, so only a hang reaches it.
+            ("health", ("--url", health_url, "--deadline", "10", "--backoff", "0.2")),
         ]
         for step, args in steps:
             proc = self.run(step, *args, record=record)
             codes[step] = proc.returncode
+            if step == "deploy":
+                self.deployed()
             if proc.returncode != 0:
                 codes[f"{step}-error"] = proc.stderr.strip().splitlines()[-1]
                 if step != "migrate":  # the workflow's rollback job: any failure after the deploy began
                     rollback = self.run("rollback", "--poll", "0.2", record=record)
                     codes["rollback"] = rollback.returncode
+                    self.deployed()
                 break
         return codes
+
+    def deployed(self) -> None:
+        """Called whenever what the service runs may have changed (deploy, rollback): the test's hook."""
+        if self.on_deploy is not None:
+            self.on_deploy()
 
 
 @pytest.fixture
@@ -112,7 +122,9 @@ def pipeline(request, live_stacks, tmp_path, database_url):
 def test_a_failing_release_is_rolled_back_to_the_previous_revision(pipeline, stand_in, tmp_path):
     live = pipeline.live
     good, bad = pipeline.build(uuid.uuid4().hex), pipeline.build(uuid.uuid4().hex)
-    stand_in.decide = lambda: 500 if running_image(live).endswith(bad) else 200
+    # The stand-in's answer follows what ECS runs, read between the steps (never inside a probe, where a
+    # slow emulator call on a loaded machine would turn a 500 into a time-out).
+    pipeline.on_deploy = lambda: setattr(stand_in, "status", 500 if running_image(live).endswith(bad) else 200)
 
     first = pipeline.release(good, MIGRATIONS, tmp_path / "release-1.json", stand_in.url)
     assert first == {"promote": 0, "migrate": 0, "deploy": 0, "health": 0}
@@ -123,7 +135,8 @@ def test_a_failing_release_is_rolled_back_to_the_previous_revision(pipeline, sta
     assert "HTTP 500" in second["health-error"]
     assert current_revision(live) == good_revision  # back on the previous revision
     assert running_image(live).endswith(good)
-    healthy_again = pipeline.run("health", "--url", stand_in.url, "--deadline", "3", record=tmp_path / "after.json")
+    assert stand_in.status == 200
+    healthy_again = pipeline.run("health", "--url", stand_in.url, "--deadline", "10", record=tmp_path / "after.json")
     assert healthy_again.returncode == 0, healthy_again.stderr
     # Migrations are not rolled back (expand/contract): the schema keeps the new column.
     with psycopg.connect(pipeline.database_url) as conn:

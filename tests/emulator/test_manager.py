@@ -158,3 +158,19 @@ def test_server_lists_patches_and_rejects_unknown_names() -> None:
     )
     assert unknown.returncode == 2
     assert "unknown emulator patch(es): nope" in unknown.stderr
+
+
+def test_strict_mode_is_on_unless_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    strict = [name for name in PATCH_NAMES if name.startswith("strict_")]
+    assert strict, "no strict patches"
+    with running(state_dir=tmp_path / "default") as info:
+        applied = info.log_path.read_text().split("patches applied:")[1].splitlines()[0]
+    assert all(name in applied for name in strict)
+    monkeypatch.setenv("INFRA_EMULATOR_STRICT", "0")
+    with running(state_dir=tmp_path / "lenient") as info:
+        disabled = info.log_path.read_text().split("patches disabled:")[1].splitlines()[0]
+    assert disabled.strip() == ", ".join(strict)
+    monkeypatch.setenv("INFRA_EMULATOR_STRICT", "maybe")
+    refused = subprocess.run([sys.executable, "-m", "infra.emulator.server", "--port", str(free_port())],
+                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 2 and "INFRA_EMULATOR_STRICT must be 1" in refused.stderr

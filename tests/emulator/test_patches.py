@@ -1298,3 +1298,105 @@ def test_suspended_bucket_with_delete_markers_cannot_be_emptied_without_patch(
     response = raised.value.response["ResponseMetadata"]
     assert response["HTTPStatusCode"] == 500
     assert response["HTTPHeaders"]["content-type"].startswith("text/html")  # not even an S3 XML error
+
+
+# ---- Strict: refusals AWS makes that moto does not -------------------------------------------------
+# Each configuration below is one the AWS review found would fail on AWS; with the strict patches
+# the emulator fails it the same way, and the *_without_patch tests show that plain moto does not.
+
+
+def _pending_certificate(aws: Aws, domain: str) -> tuple[str, dict]:
+    acm = aws("acm")
+    arn = acm.request_certificate(DomainName=domain, ValidationMethod="DNS")["CertificateArn"]
+    (option,) = acm.describe_certificate(CertificateArn=arn)["Certificate"]["DomainValidationOptions"]
+    return arn, option["ResourceRecord"]
+
+
+def _add_validation_record(aws: Aws, zone: str, record: dict) -> None:
+    route53 = aws("route53")
+    zone_id = route53.create_hosted_zone(Name=zone, CallerReference=f"ref-{zone}")["HostedZone"]["Id"]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [{
+        "Action": "UPSERT",
+        "ResourceRecordSet": {"Name": record["Name"], "Type": record["Type"], "TTL": 300,
+                              "ResourceRecords": [{"Value": record["Value"]}]},
+    }]})
+
+
+def _status(aws: Aws, arn: str) -> str:
+    return aws("acm").describe_certificate(CertificateArn=arn)["Certificate"]["Status"]
+
+
+def test_a_certificate_is_issued_once_its_validation_record_exists_and_not_before(aws: Aws) -> None:
+    arn, record = _pending_certificate(aws, "api.issued.acme-corp.internal")
+    other, _ = _pending_certificate(aws, "api.never.acme-corp.internal")
+    assert _status(aws, arn) == "PENDING_VALIDATION"
+    _add_validation_record(aws, "issued.acme-corp.internal", record)
+    assert _status(aws, arn) == "ISSUED"
+    assert _status(aws, other) == "PENDING_VALIDATION"  # nobody created its record: never issued
+
+
+@shows_gap_of("strict_acm_dns_validation")
+def test_the_validation_record_changes_nothing_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("strict_acm_dns_validation")
+    arn, record = _pending_certificate(aws, "api.gap.acme-corp.internal")
+    _add_validation_record(aws, "gap.acme-corp.internal", record)
+    assert _status(aws, arn) == "PENDING_VALIDATION"  # moto issues by the clock (60 s), not by DNS
+
+
+def _https_listener(aws: Aws, name: str, certificate_arn: str) -> dict:
+    ec2, elbv2 = aws("ec2"), aws("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=f"us-east-1{az}")
+               ["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
+    lb = elbv2.create_load_balancer(Name=name, Subnets=subnets, Type="application")["LoadBalancers"][0]
+    return elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTPS", Port=443,
+        Certificates=[{"CertificateArn": certificate_arn}],
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )["Listeners"][0]
+
+
+def test_a_listener_refuses_a_certificate_pending_validation(aws: Aws) -> None:
+    arn, record = _pending_certificate(aws, "api.listener.acme-corp.internal")
+    with pytest.raises(ClientError) as refused:
+        _https_listener(aws, "strict-pending", arn)
+    assert refused.value.response["Error"]["Code"] == "UnsupportedCertificate"
+    assert refused.value.response["Error"]["Message"] == (
+        f"The certificate '{arn}' must have a fully-qualified domain name, a supported signature, "
+        "and a supported key size.")
+    _add_validation_record(aws, "listener.acme-corp.internal", record)
+    assert _https_listener(aws, "strict-issued", arn)["Certificates"] == [{"CertificateArn": arn}]
+
+
+@shows_gap_of("strict_elbv2_listener_certificate")
+def test_a_listener_takes_a_pending_certificate_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("strict_elbv2_listener_certificate")
+    arn, _ = _pending_certificate(aws, "api.listener-gap.acme-corp.internal")
+    assert _status(aws, arn) == "PENDING_VALIDATION"
+    assert _https_listener(aws, "gap-pending", arn)["Certificates"] == [{"CertificateArn": arn}]
+
+
+def _cluster_at(rds: object, name: str, version: str) -> None:
+    rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", EngineVersion=version,
+                          MasterUsername="admin_user", ManageMasterUserPassword=True)
+
+
+def test_an_engine_version_downgrade_is_refused(aws: Aws) -> None:
+    rds = aws("rds")
+    _cluster_at(rds, "strict-downgrade", "16.8")
+    with pytest.raises(ClientError) as refused:
+        rds.modify_db_cluster(DBClusterIdentifier="strict-downgrade", EngineVersion="16.6", ApplyImmediately=True)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert refused.value.response["Error"]["Message"] == "Cannot upgrade aurora-postgresql from 16.8 to 16.6"
+    rds.modify_db_cluster(DBClusterIdentifier="strict-downgrade", EngineVersion="16.9", ApplyImmediately=True)
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier="strict-downgrade")["DBClusters"]
+    assert cluster["EngineVersion"] == "16.9"  # upgrades still go through
+
+
+@shows_gap_of("strict_rds_engine_version_downgrade")
+def test_an_engine_version_downgrade_is_applied_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    rds = without_patch("strict_rds_engine_version_downgrade")("rds")
+    _cluster_at(rds, "gap-downgrade", "16.8")
+    rds.modify_db_cluster(DBClusterIdentifier="gap-downgrade", EngineVersion="16.6", ApplyImmediately=True)
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier="gap-downgrade")["DBClusters"]
+    assert cluster["EngineVersion"] == "16.6"

@@ -191,18 +191,49 @@ def test_alarms_exist_with_the_tiers_thresholds_and_notify_the_topic(live, tier)
     alarms = {a["AlarmName"]: a for a in
               live.client("cloudwatch").describe_alarms(AlarmNames=list(names.values()))["MetricAlarms"]}
     assert set(alarms) == set(names.values())
-    thresholds = {"cpu": "cpu_percent", "memory": "memory_percent", "unhealthy_hosts": "unhealthy_hosts",
-                  "http_5xx": "http_5xx_per_5min"}
+    a, svc = tier["alarms"], tier["service"]
+    thresholds = {
+        "cpu": a["cpu_percent"], "memory": a["memory_percent"], "unhealthy_hosts": a["unhealthy_hosts"],
+        "http_5xx": a["http_5xx_per_5min"], "elb_5xx": a["http_5xx_per_5min"], "no_healthy_hosts": 1,
+        "running_tasks": svc["min_tasks"], "db_cpu": a["cpu_percent"],
+        "db_memory": a["db_min_freeable_memory_mib"] * 1048576, "db_connections": a["db_max_connections"],
+        "cache_cpu": a["cpu_percent"], "cache_memory": a["memory_percent"],
+        "cache_evictions": a["cache_evictions_per_5min"],
+    }
     assert set(names) == set(thresholds)
-    for kind, key in thresholds.items():
+    for kind, threshold in thresholds.items():
         alarm = alarms[names[kind]]
-        assert alarm["Threshold"] == tier["alarms"][key], kind
+        assert alarm["Threshold"] == threshold, kind
         assert alarm["AlarmActions"] == [live.outputs["alarm_topic_arn"]], kind
+    # A full outage shows as missing data: those alarms count it as breaching.
+    for kind in ("no_healthy_hosts", "running_tasks"):
+        assert alarms[names[kind]]["TreatMissingData"] == "breaching", kind
+    # Each Redis alarm watches every node of the group (the worst of them).
+    nodes = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for m in alarms[names["cache_memory"]]["Metrics"]
+             if "MetricStat" in m}
+    group = live.client("elasticache").describe_replication_groups(
+        ReplicationGroupId=live.outputs["redis_replication_group_id"])["ReplicationGroups"][0]
+    assert nodes == set(group["MemberClusters"])
 
 
 def test_second_plan_is_empty(live):
     replan = live.stack.replan()
     assert replan.empty, f"second plan is not empty ({replan.summary}): {replan.changes}"
+
+
+def test_an_automatic_minor_upgrade_is_no_drift(live, tier):
+    """RDS upgrades the minor version by itself (auto_minor_version_upgrade): the next plan must accept
+    it. Before the fix, it planned the cluster back to tiers.yaml's 16.6, which RDS (and the strict
+    emulator) refuses with InvalidParameterCombination."""
+    rds = live.client("rds")
+    name = live.outputs["db_cluster_identifier"]
+    major, minor = tier["database"]["engine_version"].split(".")
+    upgraded = f"{major}.{int(minor) + 2}"
+    rds.modify_db_cluster(DBClusterIdentifier=name, EngineVersion=upgraded, ApplyImmediately=True)
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"]
+    assert cluster["EngineVersion"] == upgraded
+    replan = live.stack.replan()
+    assert replan.empty, f"a minor upgrade shows as drift ({replan.summary}): {replan.changes}"
 
 
 def test_the_inventory_finds_every_object_terraform_created(live):

@@ -109,6 +109,20 @@ def wildcard_oidc_sub(tree: Path) -> None:
          'env => true ? ["*"] : distinct(concat(')
 
 
+def service_outside_the_platform(tree: Path) -> None:
+    # The tried case of the AWS review: a service declared in the env root, beside the platform module,
+    # with fewer tasks than prod's minimum and nothing to scale it.
+    append(tree / "envs/prod/main.tf", """
+resource "aws_ecs_service" "worker" {
+  name            = "rupaya-prod-worker"
+  cluster         = module.platform.ecs_cluster_name
+  task_definition = module.platform.task_definition_family
+  desired_count   = 1
+  launch_type     = "FARGATE"
+}
+""")
+
+
 BREAKS = [
     Break("public database", "dev", "RPY-SEC-007", r"module\.database\.aws_rds_cluster_instance\.this\[0\]",
           public_database),
@@ -122,6 +136,8 @@ BREAKS = [
           plan_refused="memory"),
     Break("prod log retention of 1 day", "prod", "RPY-SIZ-009", r"aws_cloudwatch_log_group\.", prod_logs_one_day),
     Break("* IAM action", "staging", "RPY-SEC-018", r"aws_iam_role_policy\.everything", star_iam_action),
+    Break("ECS service outside the platform module", "prod", "RPY-SIZ-012", r"^aws_ecs_service\.worker$",
+          service_outside_the_platform),
     Break("wildcard OIDC sub", "bootstrap", "RPY-SEC-019", r"aws_iam_role\.this", wildcard_oidc_sub),
 ]
 

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
 import yaml
 
@@ -579,11 +578,13 @@ def test_env_task_definition_container_secrets(envs, env):
     assert not any(e["name"] in secrets for e in container["environment"])
 
 
-def test_bootstrap_oidc_trust_policy():
-    resources = by_address(load_root(REPO_ROOT / "terraform" / "bootstrap", "bootstrap"))
-    # Read independently of the evaluator: python-hcl2's own dict form keeps string quotes.
-    tfvars = hcl2.loads((REPO_ROOT / "terraform" / "bootstrap" / "terraform.tfvars").read_text())
-    repo = json.loads(tfvars["github_repository"])
+def test_bootstrap_oidc_trust_policy(tmp_path):
+    # github_repository is the operator's input (never committed): given here as an operator would.
+    repo = "acme-corp/payments.api"
+    operator = tmp_path / "operator.tfvars"
+    operator.write_text(f'github_repository = "{repo}"\n')
+    bootstrap = REPO_ROOT / "terraform" / "bootstrap"
+    resources = by_address(load_root(bootstrap, "bootstrap", tfvars=[bootstrap / "terraform.tfvars", operator]))
     roles = {k: r for k, r in resources.items() if r.type == "aws_iam_role" and ".github_oidc." in k}
     assert roles, "no OIDC roles"
     workflow = f"job_workflow_ref:{repo}/.github/workflows/deploy-pipeline.yml"

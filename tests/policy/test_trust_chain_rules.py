@@ -23,10 +23,12 @@ from policy.rules.security import policy_document
 
 BEFORE = REPO_ROOT / "tests" / "fixtures" / "before-trust-chain"
 TIERS = Project.discover().tiers
+# github_repository is the operator's input (never committed): given as an operator would.
+OPERATOR = {"github_repository": "acme-corp/payments"}
 
 
 def findings(root: Path, repo: Path, env: str = "bootstrap") -> list:
-    resources = evaluate_root(root, env, repo_root=repo).resources
+    resources = evaluate_root(root, env, repo_root=repo, inputs=OPERATOR).resources
     return engine.evaluate(resources, env, TIERS, Source.HCL, workflow_environments={"dev", "staging", "prod"})
 
 
@@ -94,7 +96,8 @@ def deploy_doc(after_resources: list[Resource], env: str) -> dict:
 
 @pytest.fixture(scope="module")
 def after_resources() -> list[Resource]:
-    return evaluate_root(REPO_ROOT / "terraform" / "bootstrap", "bootstrap", repo_root=REPO_ROOT).resources
+    return evaluate_root(REPO_ROOT / "terraform" / "bootstrap", "bootstrap", repo_root=REPO_ROOT,
+                         inputs=OPERATOR).resources
 
 
 def without(doc: dict, sid: str, key: str | None = None) -> dict:

@@ -16,6 +16,7 @@ module "platform" {
   region              = var.region
   ecr_repository_name = var.ecr_repository_name
   domain_name         = var.domain_name
+  hosted_zone_id      = var.hosted_zone_id
   certificate_arn     = var.certificate_arn
   alarm_email         = var.alarm_email
 

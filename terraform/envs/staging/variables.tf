@@ -18,22 +18,30 @@ variable "ecr_repository_name" {
   type        = string
 }
 
+# The operator's inputs: no placeholders here or in terraform.tfvars. Which ones this env needs
+# follows its tier in tiers.yaml; `infra inputs --env <env>` lists what is missing in one line.
+
 variable "domain_name" {
-  description = "Public name of the API (used for the ACM certificate when HTTPS is on)."
+  description = "Public name of the API (needed with hosted_zone_id when the tier serves HTTPS and certificate_arn is not set)."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone ID that holds domain_name: the certificate is validated and the API's name published there."
   type        = string
   default     = null
 }
 
 variable "certificate_arn" {
-  description = "ARN of an issued ACM certificate for HTTPS; wins over domain_name."
+  description = "ARN of an issued ACM certificate for HTTPS; wins over requesting one for domain_name."
   type        = string
   default     = null
 }
 
 variable "alarm_email" {
-  description = "E-mail address subscribed to the alarm topic; null for none."
+  description = "E-mail address subscribed to the alarm topic. Required: null (no subscriber) is accepted only where the tier allows it (alarms.subscriber_required)."
   type        = string
-  default     = null
 }
 
 variable "kms_key_administrators" {

@@ -4,6 +4,12 @@ locals {
 
   nodes_per_shard = 1 + var.replicas_per_shard
   node_count      = var.shards * local.nodes_per_shard
+  # The node (cache cluster) IDs ElastiCache gives a group's members: <group>-001.. without cluster
+  # mode, <group>-0001-001.. (shard, node) with it. Known at plan time, unlike member_clusters, so
+  # per-node alarms can be planned.
+  node_ids = var.cluster_mode ? flatten([
+    for s in range(1, var.shards + 1) : [for n in range(1, local.nodes_per_shard + 1) : format("%s-%04d-%03d", var.name, s, n)]
+  ]) : [for n in range(1, local.node_count + 1) : format("%s-%03d", var.name, n)]
 
   parameter_group_name = var.parameter_group_name == null ? aws_elasticache_parameter_group.this[0].name : var.parameter_group_name
 }

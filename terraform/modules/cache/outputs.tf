@@ -38,6 +38,11 @@ output "member_clusters" {
   value       = aws_elasticache_replication_group.this.member_clusters
 }
 
+output "node_ids" {
+  description = "IDs of the group's nodes as ElastiCache names them (<group>-001.., or <group>-0001-001.. in cluster mode); known at plan time."
+  value       = local.node_ids
+}
+
 output "node_count" {
   description = "Number of cache nodes: shards x (1 + replicas_per_shard)."
   value       = local.node_count

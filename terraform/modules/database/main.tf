@@ -184,6 +184,21 @@ resource "aws_rds_cluster" "this" {
 
   tags = merge(var.tags, { Name = var.name })
 
+  lifecycle {
+    # engine_version is the version the cluster is created at. After that, RDS's automatic minor
+    # upgrades own the minor version (auto_minor_version_upgrade on the instances): without this, the
+    # plan after an upgrade to 16.8 "upgrades" back to 16.6, which RDS refuses
+    # (InvalidParameterCombination), and provider 5.100 does not suppress that diff.
+    ignore_changes = [engine_version]
+
+    # The major version stays the one tiers.yaml names: a major upgrade is a deliberate procedure
+    # (a snapshot, then allow_major_version_upgrade or a blue/green deployment), never a side effect.
+    postcondition {
+      condition     = split(".", self.engine_version_actual)[0] == local.major_version
+      error_message = "The cluster ${self.cluster_identifier} runs Aurora PostgreSQL ${self.engine_version_actual}, but tiers.yaml names major ${local.major_version}. Minor versions follow RDS's automatic upgrades; a major upgrade is done on purpose (snapshot, then a blue/green deployment or allow_major_version_upgrade), not by editing engine_version."
+    }
+  }
+
   depends_on = [aws_cloudwatch_log_group.this]
 }
 
@@ -212,6 +227,10 @@ resource "aws_rds_cluster_instance" "this" {
   apply_immediately          = var.apply_immediately
 
   tags = merge(var.tags, { Name = "${var.name}-${count.index + 1}" })
+
+  lifecycle {
+    ignore_changes = [engine_version] # the cluster's, upgraded by RDS (see aws_rds_cluster.this)
+  }
 
   # RDS checks that it can assume the role when the instance is created.
   depends_on = [aws_iam_role_policy_attachment.monitoring]

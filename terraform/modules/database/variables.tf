@@ -11,7 +11,7 @@ variable "name" {
 }
 
 variable "engine_version" {
-  description = "Aurora PostgreSQL engine version as MAJOR.MINOR (e.g. \"16.6\"); the parameter-group family is derived from the major."
+  description = "Aurora PostgreSQL version the cluster is created at, as MAJOR.MINOR (e.g. \"16.6\"). The major is pinned (the parameter-group family is derived from it); the minor then follows RDS's automatic minor upgrades and is never planned back."
   type        = string
 
   validation {

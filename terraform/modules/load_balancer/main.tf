@@ -9,7 +9,11 @@ data "aws_elb_service_account" "current" {}
 
 locals {
   create_certificate = var.https_enabled && var.certificate_arn == null
-  certificate_arn    = local.create_certificate ? aws_acm_certificate.this[0].arn : var.certificate_arn
+  # The listener takes the certificate from its validation, never from the request: AWS refuses a
+  # listener whose certificate is still PENDING_VALIDATION (UnsupportedCertificate).
+  certificate_arn = local.create_certificate ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
+  # With a hosted zone, the API's name points at the load balancer (and validates the certificate).
+  manage_dns = var.hosted_zone_id != null && var.domain_name != null
 
   # The ALB is the one place that takes traffic from the internet: 80 always (to serve
   # or redirect), 443 when HTTPS is on.
@@ -162,9 +166,17 @@ resource "aws_lb_listener" "https" {
 # ACM certificate (only when HTTPS is on and no certificate_arn is given)
 ################################################################################
 
-# On real AWS the HTTPS listener only accepts an ISSUED certificate: either pass
-# certificate_arn, or add the certificate_validation_records to DNS and let the
-# certificate validate before the listener is created.
+# The zone the operator names in tfvars: the API's name must lie in it, or neither the validation
+# record nor the alias could be created there.
+data "aws_route53_zone" "this" {
+  count = var.hosted_zone_id != null ? 1 : 0
+
+  zone_id = var.hosted_zone_id
+}
+
+# On real AWS the HTTPS listener only accepts an ISSUED certificate. A new certificate is validated
+# through DNS in the operator's hosted zone, and the listener waits for the validation; without a
+# zone, the operator passes certificate_arn of a certificate that is already issued.
 resource "aws_acm_certificate" "this" {
   count = local.create_certificate ? 1 : 0
 
@@ -175,6 +187,50 @@ resource "aws_acm_certificate" "this" {
 
   lifecycle {
     create_before_destroy = true
+
+    precondition {
+      condition     = var.hosted_zone_id != null
+      error_message = "HTTPS is on and certificate_arn is not set, so a new certificate must be validated through DNS: set hosted_zone_id to the Route 53 zone that holds ${coalesce(var.domain_name, "domain_name")}, or set certificate_arn to a certificate that is already issued."
+    }
+    precondition {
+      condition     = var.hosted_zone_id == null || endswith(".${var.domain_name}", ".${trimsuffix(one(data.aws_route53_zone.this[*].name), ".")}")
+      error_message = "domain_name ${coalesce(var.domain_name, "(null)")} is not inside the hosted zone ${coalesce(one(data.aws_route53_zone.this[*].name), "(none)")} that hosted_zone_id names."
+    }
+  }
+}
+
+# One record per name on the certificate, keyed by the name (known from the configuration, so the
+# plan lists the records; the validation options themselves are known only once ACM answers).
+resource "aws_route53_record" "validation" {
+  for_each = local.create_certificate && var.hosted_zone_id != null ? toset([var.domain_name]) : toset([])
+
+  zone_id         = var.hosted_zone_id
+  name            = one([for o in aws_acm_certificate.this[0].domain_validation_options : o.resource_record_name if o.domain_name == each.key])
+  type            = one([for o in aws_acm_certificate.this[0].domain_validation_options : o.resource_record_type if o.domain_name == each.key])
+  records         = [for o in aws_acm_certificate.this[0].domain_validation_options : o.resource_record_value if o.domain_name == each.key]
+  ttl             = 300
+  allow_overwrite = true # a re-requested certificate for the same name reuses the record
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  count = local.create_certificate ? 1 : 0
+
+  certificate_arn         = aws_acm_certificate.this[0].arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
+# The API's public name, pointing at the load balancer.
+resource "aws_route53_record" "api" {
+  count = local.manage_dns ? 1 : 0
+
+  zone_id = var.hosted_zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_lb.this.dns_name
+    zone_id                = aws_lb.this.zone_id
+    evaluate_target_health = true
   }
 }
 

@@ -36,8 +36,19 @@ variable "https_enabled" {
   default     = true
 
   validation {
-    condition     = !var.https_enabled || var.certificate_arn != null || var.domain_name != null
-    error_message = "https_enabled = true needs certificate_arn or domain_name (for a new ACM certificate)."
+    condition     = !var.https_enabled || var.certificate_arn != null || (var.domain_name != null && var.hosted_zone_id != null)
+    error_message = "https_enabled = true needs certificate_arn (an issued ACM certificate), or domain_name and hosted_zone_id (a new certificate validated through DNS in that Route 53 zone)."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone that holds domain_name: a new certificate is validated through DNS there, and domain_name is pointed at the load balancer. null = no DNS records (then HTTPS needs certificate_arn)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.hosted_zone_id == null || can(regex("^[A-Z0-9]{1,32}$", var.hosted_zone_id))
+    error_message = "hosted_zone_id must be a Route 53 hosted zone ID such as \"Z0123456789ABCDEFGHIJ\" (the ID alone, without \"/hostedzone/\")."
   }
 }
 

@@ -112,6 +112,62 @@ variable "http_5xx_per_5min" {
   }
 }
 
+variable "min_running_tasks" {
+  description = "Alarm when the service runs fewer tasks than this (the tier's min_tasks), from Container Insights' RunningTaskCount; no data counts as none running."
+  type        = number
+
+  validation {
+    condition     = var.min_running_tasks >= 1 && floor(var.min_running_tasks) == var.min_running_tasks
+    error_message = "min_running_tasks must be a whole number >= 1."
+  }
+}
+
+variable "db_cluster_identifier" {
+  description = "Aurora cluster whose CPU, freeable memory and connections are watched (DBClusterIdentifier dimension)."
+  type        = string
+}
+
+variable "db_min_freeable_memory_mib" {
+  description = "Alarm when an Aurora instance's freeable memory falls below this many MiB."
+  type        = number
+
+  validation {
+    condition     = var.db_min_freeable_memory_mib >= 1
+    error_message = "db_min_freeable_memory_mib must be at least 1."
+  }
+}
+
+variable "db_max_connections" {
+  description = "Alarm when an Aurora instance holds more than this many connections (set below the class's max_connections)."
+  type        = number
+
+  validation {
+    condition     = var.db_max_connections >= 1 && floor(var.db_max_connections) == var.db_max_connections
+    error_message = "db_max_connections must be a whole number >= 1."
+  }
+}
+
+variable "cache_node_ids" {
+  description = "IDs of the Redis nodes (the cache module's node_ids); each cache alarm watches the worst node."
+  type        = list(string)
+
+  validation {
+    # A metric-math alarm takes at most 10 metrics: the nodes and the MAX expression.
+    condition     = length(var.cache_node_ids) >= 1 && length(var.cache_node_ids) <= 9
+    error_message = "cache_node_ids must name 1 to 9 nodes (a metric-math alarm takes at most 10 metrics)."
+  }
+}
+
+variable "cache_evictions_per_5min" {
+  description = "Alarm when Redis evicts more than this many keys in 5 minutes on any node (evictions mean the working set no longer fits)."
+  type        = number
+
+  validation {
+    condition     = var.cache_evictions_per_5min >= 0 && floor(var.cache_evictions_per_5min) == var.cache_evictions_per_5min
+    error_message = "cache_evictions_per_5min must be a whole number >= 0."
+  }
+}
+
 variable "evaluation_periods" {
   description = "Consecutive periods (5 minutes each for CPU/memory, 1 minute for unhealthy hosts) a breach must last before CPU, memory and unhealthy-host alarms fire."
   type        = number

@@ -63,6 +63,7 @@ module "load_balancer" {
   ssl_policy           = var.policy.tls_policies[0]
   allowed_ssl_policies = var.policy.tls_policies
   domain_name          = var.domain_name
+  hosted_zone_id       = var.hosted_zone_id
   certificate_arn      = var.certificate_arn
   access_logs_enabled  = local.tier.load_balancer.access_logs
   target_port          = var.container_port
@@ -110,19 +111,25 @@ module "cache" {
 module "observability" {
   source = "../observability"
 
-  name                    = local.name
-  retention_days          = local.tier.logs.retention_days
-  kms_key_arn             = module.security.kms_key_arn
-  ecs_cluster_name        = module.service.cluster_name
-  ecs_service_name        = module.service.service_name
-  alb_arn_suffix          = module.load_balancer.alb_arn_suffix
-  target_group_arn_suffix = module.load_balancer.target_group_arn_suffix
-  cpu_percent             = local.tier.alarms.cpu_percent
-  memory_percent          = local.tier.alarms.memory_percent
-  unhealthy_hosts         = local.tier.alarms.unhealthy_hosts
-  http_5xx_per_5min       = local.tier.alarms.http_5xx_per_5min
-  alarm_email             = var.alarm_email
-  tags                    = var.tags
+  name                       = local.name
+  retention_days             = local.tier.logs.retention_days
+  kms_key_arn                = module.security.kms_key_arn
+  ecs_cluster_name           = module.service.cluster_name
+  ecs_service_name           = module.service.service_name
+  alb_arn_suffix             = module.load_balancer.alb_arn_suffix
+  target_group_arn_suffix    = module.load_balancer.target_group_arn_suffix
+  cpu_percent                = local.tier.alarms.cpu_percent
+  memory_percent             = local.tier.alarms.memory_percent
+  unhealthy_hosts            = local.tier.alarms.unhealthy_hosts
+  http_5xx_per_5min          = local.tier.alarms.http_5xx_per_5min
+  min_running_tasks          = local.tier.service.min_tasks
+  db_cluster_identifier      = module.database.cluster_identifier
+  db_min_freeable_memory_mib = local.tier.alarms.db_min_freeable_memory_mib
+  db_max_connections         = local.tier.alarms.db_max_connections
+  cache_node_ids             = module.cache.node_ids
+  cache_evictions_per_5min   = local.tier.alarms.cache_evictions_per_5min
+  alarm_email                = var.alarm_email
+  tags                       = var.tags
 }
 
 module "feature_flags" {

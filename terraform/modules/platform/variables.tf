@@ -31,9 +31,10 @@ variable "tier" {
 }
 
 variable "policy" {
-  description = "The policy section of terraform/tiers.yaml; Terraform enforces the parts it can (TLS policies)."
+  description = "The policy section of terraform/tiers.yaml; Terraform enforces the parts it can (TLS policies, reserved domains)."
   type = object({
-    tls_policies = list(string)
+    tls_policies     = list(string)
+    reserved_domains = list(string)
   })
 }
 
@@ -65,22 +66,55 @@ variable "health_check_path" {
   default     = "/health"
 }
 
+# The operator's inputs. Which of them a tier requires is tier data (load_balancer.https,
+# alarms.subscriber_required), so the checks below read the tier; `infra inputs` reports the same
+# requirements in one line before any plan.
+
 variable "domain_name" {
-  description = "Public name of the API; with HTTPS on and no certificate_arn, an ACM certificate is requested for it."
+  description = "Public name of the API. With hosted_zone_id, it is pointed at the load balancer, and with HTTPS on and no certificate_arn, a certificate for it is requested and validated through DNS."
+  type        = string
+  default     = null
+
+  validation {
+    condition = var.domain_name == null || alltrue([
+      for d in var.policy.reserved_domains : lower(coalesce(var.domain_name, "-")) != d && !endswith(lower(coalesce(var.domain_name, "-")), ".${d}")
+    ])
+    error_message = "domain_name ${coalesce(var.domain_name, "-")} is a reserved placeholder name (RFC 2606/6761: policy.reserved_domains in tiers.yaml); set your API's real domain."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone that holds domain_name: new certificates are validated through DNS there, and domain_name is pointed at the load balancer."
   type        = string
   default     = null
 }
 
 variable "certificate_arn" {
-  description = "ARN of an issued ACM certificate for the HTTPS listener; wins over domain_name."
+  description = "ARN of an issued ACM certificate for the HTTPS listener; wins over requesting one for domain_name."
   type        = string
   default     = null
+
+  validation {
+    condition     = !var.tier.load_balancer.https || var.certificate_arn != null || (var.domain_name != null && var.hosted_zone_id != null)
+    error_message = "This tier serves HTTPS (load_balancer.https in tiers.yaml), so the listener needs a certificate: set domain_name and hosted_zone_id (a new certificate, validated through DNS in that zone), or certificate_arn (a certificate that is already issued)."
+  }
 }
 
 variable "alarm_email" {
-  description = "E-mail address subscribed to the alarm topic; null for none."
+  description = "E-mail address subscribed to the alarm topic (the recipient must confirm it); null for none, which only tiers with alarms.subscriber_required = false allow."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alarm_email != null || !var.tier.alarms.subscriber_required
+    error_message = "This tier's alarms need a subscriber (alarms.subscriber_required in tiers.yaml): set alarm_email to an address that someone reads."
+  }
+  validation {
+    condition = var.alarm_email == null || alltrue([
+      for d in var.policy.reserved_domains : !endswith(lower(coalesce(var.alarm_email, "-")), "@${d}") && !endswith(lower(coalesce(var.alarm_email, "-")), ".${d}")
+    ])
+    error_message = "alarm_email ${coalesce(var.alarm_email, "-")} is at a reserved placeholder domain (RFC 2606/6761: policy.reserved_domains in tiers.yaml); nobody would receive the alarms."
+  }
 }
 
 variable "kms_key_administrators" {

@@ -14,6 +14,29 @@ mock_provider "aws" {
       arn = "arn:aws:iam::127311923021:root"
     }
   }
+  mock_data "aws_route53_zone" {
+    defaults = {
+      name = "acme-corp.com"
+    }
+  }
+  mock_resource "aws_acm_certificate" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:acm:us-east-1:123456789012:certificate/new-1234"
+      domain_validation_options = [{
+        domain_name           = "api.acme-corp.com"
+        resource_record_name  = "_abc.api.acme-corp.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_def.acm-validations.aws."
+      }]
+    }
+  }
+  mock_resource "aws_acm_certificate_validation" {
+    override_during = plan
+    defaults = {
+      certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/new-1234"
+    }
+  }
 }
 
 variables {
@@ -21,7 +44,8 @@ variables {
   vpc_id              = "vpc-0123456789abcdef0"
   public_subnet_ids   = ["subnet-0000000000000000a", "subnet-0000000000000000b", "subnet-0000000000000000c"]
   https_enabled       = true
-  domain_name         = "api.example.com"
+  domain_name         = "api.acme-corp.com"
+  hosted_zone_id      = "Z0123456789ABCDEFGHIJ"
   access_logs_enabled = true
   tags                = { Environment = "test" }
 }
@@ -52,8 +76,20 @@ run "prod_https_redirects_http_and_logs_to_a_locked_bucket" {
     error_message = "HTTP listener only redirects to HTTPS with a 301"
   }
   assert {
-    condition     = length(aws_acm_certificate.this) == 1 && aws_acm_certificate.this[0].domain_name == "api.example.com" && aws_acm_certificate.this[0].validation_method == "DNS"
+    condition     = length(aws_acm_certificate.this) == 1 && aws_acm_certificate.this[0].domain_name == "api.acme-corp.com" && aws_acm_certificate.this[0].validation_method == "DNS"
     error_message = "a DNS-validated certificate is requested when no certificate_arn is given"
+  }
+  assert {
+    condition     = aws_route53_record.validation["api.acme-corp.com"].zone_id == "Z0123456789ABCDEFGHIJ" && aws_route53_record.validation["api.acme-corp.com"].type == "CNAME"
+    error_message = "the certificate's validation record is created in the operator's zone"
+  }
+  assert {
+    condition     = length(aws_acm_certificate_validation.this) == 1 && aws_lb_listener.https[0].certificate_arn == aws_acm_certificate_validation.this[0].certificate_arn
+    error_message = "the listener takes the certificate from its validation (AWS refuses one still pending)"
+  }
+  assert {
+    condition     = aws_route53_record.api[0].name == "api.acme-corp.com" && aws_route53_record.api[0].type == "A" && aws_route53_record.api[0].alias[0].evaluate_target_health
+    error_message = "the API's name is an alias of the load balancer"
   }
   assert {
     condition     = length(aws_vpc_security_group_ingress_rule.this) == 4 && alltrue([for r in aws_vpc_security_group_ingress_rule.this : contains([80, 443], r.from_port) && r.from_port == r.to_port])
@@ -169,6 +205,26 @@ run "rejects_a_policy_the_caller_does_not_allow" {
   }
 
   expect_failures = [var.ssl_policy]
+}
+
+run "rejects_a_new_certificate_without_a_zone_to_validate_it_in" {
+  command = plan
+
+  variables {
+    hosted_zone_id = null
+  }
+
+  expect_failures = [var.https_enabled]
+}
+
+run "rejects_a_domain_outside_the_hosted_zone" {
+  command = plan
+
+  variables {
+    domain_name = "api.acme-corp.org"
+  }
+
+  expect_failures = [aws_acm_certificate.this]
 }
 
 run "rejects_https_without_certificate_or_domain" {

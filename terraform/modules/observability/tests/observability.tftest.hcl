@@ -27,18 +27,24 @@ mock_provider "aws" {
 }
 
 variables {
-  name                    = "rupaya-test"
-  retention_days          = 14
-  kms_key_arn             = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-  ecs_cluster_name        = "rupaya-test"
-  ecs_service_name        = "rupaya-test-api"
-  alb_arn_suffix          = "app/rupaya-test/50dc6c495c0c9188"
-  target_group_arn_suffix = "targetgroup/rupaya-test/73e2d6bc24d8a067"
-  cpu_percent             = 85
-  memory_percent          = 80
-  unhealthy_hosts         = 1
-  http_5xx_per_5min       = 50
-  tags                    = { Environment = "test" }
+  name                       = "rupaya-test"
+  retention_days             = 14
+  kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  ecs_cluster_name           = "rupaya-test"
+  ecs_service_name           = "rupaya-test-api"
+  alb_arn_suffix             = "app/rupaya-test/50dc6c495c0c9188"
+  target_group_arn_suffix    = "targetgroup/rupaya-test/73e2d6bc24d8a067"
+  cpu_percent                = 85
+  memory_percent             = 80
+  unhealthy_hosts            = 1
+  http_5xx_per_5min          = 50
+  min_running_tasks          = 3
+  db_cluster_identifier      = "rupaya-test"
+  db_min_freeable_memory_mib = 1024
+  db_max_connections         = 1400
+  cache_node_ids             = ["rupaya-test-0001-001", "rupaya-test-0001-002", "rupaya-test-0001-003"]
+  cache_evictions_per_5min   = 0
+  tags                       = { Environment = "test" }
 }
 
 run "app_log_group_is_encrypted_with_retention" {
@@ -77,12 +83,16 @@ run "topic_is_encrypted_and_cloudwatch_may_publish" {
   }
 }
 
-run "four_alarms_notify_the_topic" {
+run "every_alarm_notifies_the_topic" {
   command = plan
 
   assert {
     condition = alltrue([
-      for a in [aws_cloudwatch_metric_alarm.cpu, aws_cloudwatch_metric_alarm.memory, aws_cloudwatch_metric_alarm.unhealthy_hosts, aws_cloudwatch_metric_alarm.http_5xx] :
+      for a in concat([
+        aws_cloudwatch_metric_alarm.cpu, aws_cloudwatch_metric_alarm.memory, aws_cloudwatch_metric_alarm.unhealthy_hosts,
+        aws_cloudwatch_metric_alarm.http_5xx, aws_cloudwatch_metric_alarm.no_healthy_hosts, aws_cloudwatch_metric_alarm.elb_5xx,
+        aws_cloudwatch_metric_alarm.running_tasks, aws_cloudwatch_metric_alarm.db_cpu, aws_cloudwatch_metric_alarm.db_memory,
+      aws_cloudwatch_metric_alarm.db_connections], values(aws_cloudwatch_metric_alarm.cache)) :
       a.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:rupaya-test-alarms"]) && a.ok_actions == toset(["arn:aws:sns:us-east-1:123456789012:rupaya-test-alarms"])
     ])
     error_message = "Every alarm must send ALARM and OK notifications to the SNS topic."
@@ -90,13 +100,66 @@ run "four_alarms_notify_the_topic" {
 
   assert {
     condition = output.alarm_names == {
-      cpu             = "rupaya-test-ecs-cpu-high"
-      memory          = "rupaya-test-ecs-memory-high"
-      unhealthy_hosts = "rupaya-test-alb-unhealthy-hosts"
-      http_5xx        = "rupaya-test-alb-target-5xx"
+      cpu              = "rupaya-test-ecs-cpu-high"
+      memory           = "rupaya-test-ecs-memory-high"
+      unhealthy_hosts  = "rupaya-test-alb-unhealthy-hosts"
+      http_5xx         = "rupaya-test-alb-target-5xx"
+      no_healthy_hosts = "rupaya-test-alb-no-healthy-hosts"
+      elb_5xx          = "rupaya-test-alb-elb-5xx"
+      running_tasks    = "rupaya-test-ecs-running-tasks-low"
+      db_cpu           = "rupaya-test-aurora-cpu-high"
+      db_memory        = "rupaya-test-aurora-freeable-memory-low"
+      db_connections   = "rupaya-test-aurora-connections-high"
+      cache_cpu        = "rupaya-test-redis-cpu-high"
+      cache_memory     = "rupaya-test-redis-memory-high"
+      cache_evictions  = "rupaya-test-redis-evictions-high"
     }
-    error_message = "alarm_names must map cpu, memory, unhealthy_hosts and http_5xx to the alarm names."
+    error_message = "alarm_names must map every kind to its alarm name."
   }
+}
+
+run "a_full_outage_alarms" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.no_healthy_hosts.metric_name == "HealthyHostCount" && aws_cloudwatch_metric_alarm.no_healthy_hosts.comparison_operator == "LessThanThreshold" && aws_cloudwatch_metric_alarm.no_healthy_hosts.threshold == 1 && aws_cloudwatch_metric_alarm.no_healthy_hosts.treat_missing_data == "breaching"
+    error_message = "No healthy host alarms, and no data (no target registered) counts as breaching."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.elb_5xx.metric_name == "HTTPCode_ELB_5XX_Count" && aws_cloudwatch_metric_alarm.elb_5xx.dimensions == tomap({ LoadBalancer = "app/rupaya-test/50dc6c495c0c9188" })
+    error_message = "The load balancer's own 5xx are watched."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.running_tasks.namespace == "ECS/ContainerInsights" && aws_cloudwatch_metric_alarm.running_tasks.metric_name == "RunningTaskCount" && aws_cloudwatch_metric_alarm.running_tasks.threshold == 3 && aws_cloudwatch_metric_alarm.running_tasks.treat_missing_data == "breaching"
+    error_message = "Fewer running tasks than the tier's minimum alarms, and no data counts as none."
+  }
+}
+
+run "database_and_cache_alarms" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.db_memory.metric_name == "FreeableMemory" && aws_cloudwatch_metric_alarm.db_memory.threshold == 1024 * 1048576 && aws_cloudwatch_metric_alarm.db_memory.dimensions == tomap({ DBClusterIdentifier = "rupaya-test" })
+    error_message = "Freeable memory is watched in bytes against the MiB floor."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.db_cpu.threshold == 85 && aws_cloudwatch_metric_alarm.db_connections.threshold == 1400
+    error_message = "Aurora CPU and connections use the tier's thresholds."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.cache["evictions"].metric_query) == 4 && aws_cloudwatch_metric_alarm.cache["evictions"].threshold == 0
+    error_message = "Each cache alarm watches every node (3) through one MAX expression."
+  }
+}
+
+run "rejects_too_many_cache_nodes_for_one_alarm" {
+  command = plan
+
+  variables {
+    cache_node_ids = [for i in range(10) : "rupaya-test-${i}"]
+  }
+
+  expect_failures = [var.cache_node_ids]
 }
 
 run "alarms_watch_the_right_metrics_and_thresholds" {
