@@ -4,7 +4,8 @@ Three kinds of check, all against the live account:
 - drift: a second `terraform plan -detailed-exitcode` must be empty;
 - health: every part named in the outputs exists and is in service (the ECS service is ACTIVE with
   its desired count within the tier's range and running, the database and cache available, the
-  load balancer active, every alarm present);
+  load balancer active, every alarm present), and no container is handed the database master user's
+  secret (RDS rotates it; the application signs in as its own role);
 - policy: the policy engine's rules on the live resources (`infra policy --live`).
 """
 
@@ -75,8 +76,24 @@ def health_checks(stack: Stack, outputs: dict, tier: dict) -> list[Check]:
         missing = [n for n in names if n not in found]
         return not missing, f"missing: {', '.join(missing)}" if missing else f"{len(names)} alarms"
 
+    def credentials() -> tuple[bool, str]:
+        # The application signs in to the database as its own role (IAM authentication): a container
+        # handed the master user's secret would fail to authenticate after RDS's 7-day rotation.
+        svc = aws.client("ecs").describe_services(
+            cluster=outputs["ecs_cluster_name"], services=[outputs["ecs_service_name"]]
+        )["services"][0]
+        definition = aws.client("ecs").describe_task_definition(taskDefinition=svc["taskDefinition"])
+        masters = {c["MasterUserSecret"]["SecretArn"] for c in aws.client("rds").describe_db_clusters()["DBClusters"]
+                   if c.get("MasterUserSecret")}
+        leaked = sorted(f"{c['name']}:{s['name']}" for c in definition["taskDefinition"]["containerDefinitions"]
+                        for s in c.get("secrets") or [] if ":".join(s["valueFrom"].split(":")[:7]) in masters)
+        if leaked:
+            return False, f"the database master user's secret reaches the containers ({', '.join(leaked)})"
+        return True, "no container holds the database master secret"
+
     return [
         _check("ecs service", service),
+        _check("app credentials", credentials),
         _check("database", database),
         _check("cache", cache),
         _check("load balancer", load_balancer),

@@ -282,6 +282,9 @@ def migrate(
     record = None if dry_run else open_record(ctx, env, record_path)
 
     def run():
+        # The platform's own first (the application's database role), then the application's.
+        migrate_mod.migrate(database_url, migrate_mod.PLATFORM_MIGRATIONS, dry_run=dry_run, say=say(ctx),
+                            history=migrate_mod.PLATFORM_HISTORY_TABLE)
         return migrate_mod.migrate(database_url, folder, dry_run=dry_run, say=say(ctx))
 
     result = run() if record is None else _recorded(record, "migrate", started, run)

@@ -10,6 +10,9 @@
   files already recorded and applies nothing. Two runs can never both apply a file.
 - A file that was applied and then edited is refused (its checksum differs from the recorded one):
   changing history silently is how schemas drift between envs.
+- Before the application's files, the platform's own (`platform_migrations/`, e.g. the application's
+  database role) run the same way, with a history table of their own, so their versions never meet
+  the application's.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from core import reading
 from infra.errors import CheckFailed, InfraError
 
 HISTORY_TABLE = "infra_schema_history"
+PLATFORM_HISTORY_TABLE = "infra_platform_schema_history"
+PLATFORM_MIGRATIONS = Path(__file__).resolve().parent / "platform_migrations"
 # An arbitrary, fixed 64-bit key: every `infra migrate` against the same database takes this lock.
 LOCK_KEY = 0x72757061_79610001
 FILE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9][A-Za-z0-9_\-]*)\.sql\Z")
 
-CREATE_HISTORY = f"""
-CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
+CREATE_HISTORY = """
+CREATE TABLE IF NOT EXISTS {table} (
     version     bigint PRIMARY KEY,
     name        text        NOT NULL,
     checksum    text        NOT NULL,
@@ -108,7 +113,9 @@ def _connect(url: str):
         raise InfraError(f"cannot connect to the database: {detail}") from None
 
 
-def migrate(url: str, folder: Path, *, dry_run: bool = False, say=print) -> Outcome:
+def migrate(url: str, folder: Path, *, dry_run: bool = False, say=print, history: str = HISTORY_TABLE) -> Outcome:
+    """Apply `folder`'s pending files, recording each in the table `history` (the application's, or
+    the platform's own)."""
     import psycopg
 
     migrations = discover(folder)
@@ -118,14 +125,14 @@ def migrate(url: str, folder: Path, *, dry_run: bool = False, say=print) -> Outc
             say("   another migration run holds the lock; waiting for it")
             conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
         if not dry_run:
-            conn.execute(CREATE_HISTORY)
-        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()[0]
-        recorded = dict(conn.execute(f"SELECT version, checksum FROM {HISTORY_TABLE}").fetchall()) if exists else {}
+            conn.execute(CREATE_HISTORY.format(table=history))
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (history,)).fetchone()[0]
+        recorded = dict(conn.execute(f"SELECT version, checksum FROM {history}").fetchall()) if exists else {}
 
         for m in migrations:
             if m.version in recorded and recorded[m.version] != m.checksum:
                 raise InfraError(
-                    f"{m.path.name} was changed after it was applied (checksum differs from {HISTORY_TABLE}); "
+                    f"{m.path.name} was changed after it was applied (checksum differs from {history}); "
                     "add a new migration instead of editing an applied one"
                 )
         known = {m.version for m in migrations}
@@ -141,7 +148,7 @@ def migrate(url: str, folder: Path, *, dry_run: bool = False, say=print) -> Outc
                 with conn.transaction():
                     conn.execute(m.sql)
                     conn.execute(
-                        f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, duration_ms) VALUES (%s, %s, %s, %s)",
+                        f"INSERT INTO {history} (version, name, checksum, duration_ms) VALUES (%s, %s, %s, %s)",
                         (m.version, m.name, m.checksum, int((time.monotonic() - started) * 1000)),
                     )
             except psycopg.Error as exc:

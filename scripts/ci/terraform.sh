@@ -17,6 +17,8 @@ root="terraform/envs/$ENVIRONMENT"
 infra=.venv/bin/infra
 backend=()
 if [ -n "${TF_STATE_BUCKET:-}" ]; then backend=("-backend-config=bucket=$TF_STATE_BUCKET"); fi
+# The operator's inputs (domain, hosted zone, alarm e-mail), all reported in one line before any plan.
+if [ "$1" != outputs ]; then "$infra" inputs --env "$ENVIRONMENT"; fi
 terraform -chdir="$root" init -input=false "${backend[@]}"
 case "${1:-}" in
   plan)

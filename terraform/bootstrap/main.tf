@@ -383,6 +383,7 @@ data "aws_iam_policy_document" "boundary" {
     actions = [
       "appconfig:GetLatestConfiguration",
       "appconfig:StartConfigurationSession",
+      "cloudwatch:DescribeAlarms", # AppConfig's monitor role, which watches the flag rollouts
       "cloudwatch:PutMetricData",
       "ec2:DescribeNetworkInterfaces",
       "ecr:BatchCheckLayerAvailability",
@@ -406,14 +407,20 @@ data "aws_iam_policy_document" "boundary" {
     resources = ["*"]
   }
 
-  # Secrets: the env's own (<project>-<env>/...) and the database master secret RDS manages (rds!...).
+  # The application's own database role, through IAM authentication: database users of this account.
   statement {
-    sid     = "WorkloadSecrets"
-    actions = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
-    resources = [
-      "arn:${local.partition}:secretsmanager:*:${local.account_id}:secret:${each.value.managed}/*",
-      "arn:${local.partition}:secretsmanager:*:${local.account_id}:secret:rds!*",
-    ]
+    sid       = "WorkloadDatabaseUsers"
+    actions   = ["rds-db:connect"]
+    resources = ["arn:${local.partition}:rds-db:*:${local.account_id}:dbuser:*/*"]
+  }
+
+  # Secrets: the env's own (<project>-<env>/...) only. The database master secret RDS manages
+  # (rds!...) is for migrations, which the deploy role runs; no workload role can read it, so wiring
+  # it back into a container fails at the task's start on AWS.
+  statement {
+    sid       = "WorkloadSecrets"
+    actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+    resources = ["arn:${local.partition}:secretsmanager:*:${local.account_id}:secret:${each.value.managed}/*"]
   }
 
   dynamic "statement" {

@@ -12,6 +12,7 @@ from cli_run import assert_one_line_error, infra
 
 from infra.delivery import migrate
 from infra.errors import CheckFailed, InfraError
+from infra.project import REPO_ROOT
 
 pytestmark = pytest.mark.postgres
 
@@ -180,3 +181,33 @@ def test_cli_dry_run_then_apply_then_rerun_and_the_record(database_url, tmp_path
     assert_one_line_error(failed, "0011_bad.sql failed and was rolled back", "syntax error", code=1)
     last = json.loads(record.read_text())["steps"][-1]
     assert last["step"] == "migrate" and last["ok"] is False and "0011_bad.sql" in last["error"]
+
+
+def test_the_application_gets_a_role_of_its_own_that_survives_the_master_rotation(database_url, tmp_path):
+    """`infra migrate` first creates the application's role (platform_migrations): it signs in with IAM
+    authentication on Aurora (a member of rds_iam, no password), reads and writes the tables the
+    migrations create, and cannot change the schema; the master user's rotated password is never its."""
+    with psycopg.connect(database_url, autocommit=True) as conn:  # Aurora's IAM role, as RDS makes it
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_iam') "
+                     "THEN CREATE ROLE rds_iam; END IF; END $$")
+    folder = write_migrations(tmp_path / "m", FILES)
+    done = infra("migrate", "--env", "dev", "--database-url", database_url, "--migrations", str(folder),
+                 "--record", str(tmp_path / "record.json"))
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        platform = conn.execute(f"SELECT name FROM {migrate.PLATFORM_HISTORY_TABLE}").fetchall()
+        assert platform == [("app_role",)]
+        login, password = conn.execute(
+            "SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = 'app'").fetchone()
+        assert login and password is None  # IAM tokens only: nothing to rotate
+        assert conn.execute("SELECT pg_has_role('app', 'rds_iam', 'member')").fetchone()[0]
+        conn.execute("SET ROLE app")
+        conn.execute("INSERT INTO accounts (email) VALUES ('app@acme-corp.com')")  # made by a migration
+        assert conn.execute("SELECT count(*) FROM accounts").fetchone()[0] == 3
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DROP TABLE accounts")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE app_made (id int)")
+    # The role's name is the one the task role may connect as (rds-db:connect ... dbuser:<id>/app).
+    outputs = (REPO_ROOT / "terraform/modules/database/outputs.tf").read_text()
+    assert 'value       = "app"' in outputs.split('output "app_username"')[1].split("}")[0]

@@ -269,6 +269,33 @@ def test_infra_verify_passes_then_catches_drift_and_infra_up_repairs_it(live, ti
     assert main(["verify", *args]) == 0
 
 
+def test_infra_verify_refuses_the_master_secret_in_a_container(live, monkeypatch, capsys):
+    """The application signs in as its own database role; a revision that hands a container the master
+    user's secret (rotated by RDS every 7 days) is caught live."""
+    monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))
+    ecs, out = live.client("ecs"), live.outputs
+    (svc,) = ecs.describe_services(cluster=out["ecs_cluster_name"], services=[out["ecs_service_name"]])["services"]
+    current = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+    containers = current["containerDefinitions"]
+    containers[0]["secrets"] = [*containers[0].get("secrets", []),
+                                {"name": "DB_PASSWORD", "valueFrom": f"{out['db_master_user_secret_arn']}:password::"}]
+    keys = ("family", "taskRoleArn", "executionRoleArn", "networkMode", "requiresCompatibilities", "cpu", "memory",
+            "runtimePlatform")
+    leaked = ecs.register_task_definition(containerDefinitions=containers,
+                                          **{k: current[k] for k in keys if k in current})["taskDefinition"]
+    ecs.update_service(cluster=out["ecs_cluster_name"], service=out["ecs_service_name"],
+                       taskDefinition=leaked["taskDefinitionArn"])
+    try:
+        capsys.readouterr()
+        assert main(["verify", "--env", live.env, "--aws-endpoint", live.stack.endpoint]) == 1
+        report = capsys.readouterr().out
+        assert "app credentials" in report and f"{containers[0]['name']}:DB_PASSWORD" in report
+    finally:
+        ecs.update_service(cluster=out["ecs_cluster_name"], service=out["ecs_service_name"],
+                           taskDefinition=current["taskDefinitionArn"])
+        ecs.deregister_task_definition(taskDefinition=leaked["taskDefinitionArn"])
+
+
 @pytest.mark.destroys_live
 def test_infra_down_destroys_it_and_leaves_nothing_behind(live, monkeypatch, capsys):
     monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))

@@ -571,10 +571,13 @@ def test_env_task_definition_container_secrets(envs, env):
     (container,) = defs.partial
     assert container["essential"] is True
     secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
-    assert set(secrets) == {"DB_USERNAME", "DB_PASSWORD", "JWT_SECRET"}  # Redis: IAM sign-in, no secret
+    # Redis and Aurora: IAM sign-in as the application's own users, no secret for either.
+    assert set(secrets) == {"JWT_SECRET"}
     assert all(isinstance(v, Unknown) for v in secrets.values())
     plain = {e["name"]: e["value"] for e in container["environment"]}
     assert plain["APP_ENV"] == env and "REDIS_USER" in plain
+    assert (plain["DB_USERNAME"], plain["DB_IAM_AUTH"]) == ("app", "true")
+    assert (plain["APPCONFIG_APPLICATION"], plain["APPCONFIG_ENVIRONMENT"]) == (f"rupaya-{env}", env)
     assert not any(e["name"] in secrets for e in container["environment"])
 
 

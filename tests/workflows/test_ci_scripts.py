@@ -32,6 +32,7 @@ def test_terraform_script_refuses_a_bad_environment(tmp_path, env, args, message
 
 def test_terraform_script_never_applies_without_the_reviewed_plan_file(tmp_path):
     (tmp_path / "terraform" / "envs" / "dev").mkdir(parents=True)
+    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
     stub = tmp_path / "bin"
     stub.mkdir()
     (stub / "terraform").write_text("#!/bin/sh\necho \"terraform $*\" >> \"$LOG\"\n")
@@ -45,6 +46,26 @@ def test_terraform_script_never_applies_without_the_reviewed_plan_file(tmp_path)
     usage = run("terraform.sh", tmp_path, "destroy", **env)
     assert usage.returncode == 2 and "usage: terraform.sh plan|apply|outputs" in usage.stderr
     assert log.read_text() == ""  # refused before terraform ran at all
+
+
+def test_terraform_script_reports_missing_operator_inputs_before_terraform_runs(tmp_path):
+    """The committed prod root has no alarm_email, domain or zone (no placeholders): one line, exit 2,
+    before init; with them given as TF_VAR_*, the script goes on to terraform."""
+    (tmp_path / "terraform" / "envs" / "prod").mkdir(parents=True)
+    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "terraform").write_text("#!/bin/sh\necho \"terraform $*\" >> \"$LOG\"\nexit 3\n")
+    (stub / "terraform").chmod(0o755)
+    log = tmp_path / "calls.log"
+    env = {"ENVIRONMENT": "prod", "LOG": str(log), "PATH": f"{stub}:{os.environ['PATH']}"}
+    proc = run("terraform.sh", tmp_path, "plan", **env)
+    assert proc.returncode == 2 and not log.exists(), proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "prod: operator inputs missing: alarm_email; domain_name and hosted_zone_id, or certificate_arn" in line
+    given = run("terraform.sh", tmp_path, "plan", **env, TF_VAR_alarm_email="oncall@acme-corp.com",
+                TF_VAR_certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/abc")
+    assert given.returncode == 3 and "terraform -chdir=terraform/envs/prod init" in log.read_text(), given.stderr
 
 
 def _plan(address: str, after: dict) -> str:

@@ -38,6 +38,11 @@ output "master_username" {
   value       = aws_rds_cluster.this.master_username
 }
 
+output "app_username" {
+  description = "The application's database role: it signs in with IAM authentication (rds-db:connect), never with the master user's rotated password. Created by infra/delivery/platform_migrations/0001_app_role.sql, which names the same role."
+  value       = "app"
+}
+
 output "master_user_secret_arn" {
   description = "ARN of the RDS-managed Secrets Manager secret holding the master credentials (JSON with username and password)."
   value       = try(aws_rds_cluster.this.master_user_secret[0].secret_arn, null)

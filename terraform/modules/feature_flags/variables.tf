@@ -24,6 +24,23 @@ variable "deployment_strategy_id" {
   }
 }
 
+variable "alarm_arns" {
+  description = "CloudWatch alarms AppConfig watches during a flag deployment and its bake time; one in ALARM rolls the deployment back (at most 5)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.alarm_arns) <= 5
+    error_message = "AppConfig takes at most 5 monitors per environment."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of the permissions boundary set on the monitor role (the deploy role may only create roles that carry it)."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for every taggable resource."
   type        = map(string)

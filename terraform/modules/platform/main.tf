@@ -139,7 +139,10 @@ module "feature_flags" {
   environment            = var.environment
   kms_key_arn            = module.security.kms_key_arn
   deployment_strategy_id = local.tier.feature_flags.deployment_strategy
-  tags                   = var.tags
+  # The alarms that say the service is failing its users: a flag rollout that sets one off is undone.
+  alarm_arns           = [for kind in ["http_5xx", "elb_5xx", "unhealthy_hosts", "no_healthy_hosts"] : module.observability.alarm_arns[kind]]
+  permissions_boundary = local.permissions_boundary
+  tags                 = var.tags
 }
 
 module "service" {
@@ -163,28 +166,51 @@ module "service" {
   permissions_boundary  = local.permissions_boundary
 
   # What the application calls itself: Redis, signing in with an IAM token as its own user.
-  task_role_statements = [{
-    sid       = "ConnectToRedis"
-    actions   = ["elasticache:Connect"]
-    resources = [module.cache.replication_group_arn, module.cache.app_user_arn]
-  }]
+  task_role_statements = [
+    {
+      sid       = "ConnectToRedis"
+      actions   = ["elasticache:Connect"]
+      resources = [module.cache.replication_group_arn, module.cache.app_user_arn]
+    },
+    {
+      # The database, as the application's own role (IAM database authentication).
+      sid       = "ConnectToAurora"
+      actions   = ["rds-db:connect"]
+      resources = ["arn:${data.aws_partition.current.partition}:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${module.database.cluster_resource_id}/${module.database.app_username}"]
+    },
+    {
+      # The flags, read through AppConfig's data plane (or its agent) with the IDs below.
+      sid       = "ReadFeatureFlags"
+      actions   = ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"]
+      resources = [module.feature_flags.configuration_arn]
+    },
+  ]
 
-  # Secrets reach the container through ECS's `secrets` (valueFrom), never as plain variables.
-  # The database secret is the AWS-managed master secret: a JSON document of username and password.
+  # Secrets reach the container through ECS's `secrets` (valueFrom), never as plain variables. The
+  # database has none: the application signs in as its own role with IAM authentication (a token from
+  # the task role), never as the master user, whose password RDS rotates every 7 days while running
+  # tasks keep the one they started with.
   secrets = {
-    DB_USERNAME = "${module.database.master_user_secret_arn}:username::"
-    DB_PASSWORD = "${module.database.master_user_secret_arn}:password::"
-    JWT_SECRET  = module.security.jwt_secret_arn
+    JWT_SECRET = module.security.jwt_secret_arn
   }
   environment = {
-    APP_ENV    = var.environment
-    DB_HOST    = module.database.endpoint
-    DB_PORT    = tostring(module.database.port)
-    DB_NAME    = module.database.database_name
-    REDIS_HOST = coalesce(module.cache.configuration_endpoint_address, module.cache.primary_endpoint_address)
-    REDIS_PORT = tostring(module.cache.port)
-    REDIS_TLS  = "true"
-    REDIS_USER = module.cache.app_user_name # IAM authentication: sign a token with the task role
+    APP_ENV     = var.environment
+    DB_HOST     = module.database.endpoint
+    DB_PORT     = tostring(module.database.port)
+    DB_NAME     = module.database.database_name
+    DB_USERNAME = module.database.app_username # created by `infra migrate` (infra/delivery/platform_migrations)
+    DB_IAM_AUTH = "true"                       # password = an RDS auth token signed with the task role
+    DB_SSLMODE  = "require"                    # IAM authentication only works over TLS
+    REDIS_HOST  = coalesce(module.cache.configuration_endpoint_address, module.cache.primary_endpoint_address)
+    REDIS_PORT  = tostring(module.cache.port)
+    REDIS_TLS   = "true"
+    REDIS_USER  = module.cache.app_user_name # IAM authentication: sign a token with the task role
+    # Names, not IDs: the environment's ID waits on its monitors, the monitors on the alarms, and
+    # the alarms on the service, which this task definition belongs to. AppConfig's data plane
+    # takes either.
+    APPCONFIG_APPLICATION = local.name
+    APPCONFIG_ENVIRONMENT = var.environment
+    APPCONFIG_PROFILE     = module.feature_flags.configuration_profile_name
   }
   tags = var.tags
 }

@@ -41,6 +41,47 @@ run "hosted_profile_validated_by_the_project_schema" {
   }
 }
 
+run "no_alarms_no_monitor_role" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role.monitor) == 0 && length(aws_appconfig_environment.this.monitor) == 0
+    error_message = "Without alarms there is nothing to watch and no role to watch it with."
+  }
+}
+
+run "a_bad_flag_rollout_is_rolled_back_by_the_alarms" {
+  command = plan
+
+  variables {
+    alarm_arns           = ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:rupaya-test-alb-elb-5xx", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:rupaya-test-alb-no-healthy-hosts"]
+    permissions_boundary = "arn:aws:iam::123456789012:policy/rupaya-boundary-test"
+  }
+
+  assert {
+    condition     = toset([for m in aws_appconfig_environment.this.monitor : m.alarm_arn]) == toset(var.alarm_arns)
+    error_message = "The environment watches every alarm it is given during a deployment."
+  }
+  assert {
+    condition     = aws_iam_role.monitor[0].permissions_boundary == var.permissions_boundary && strcontains(aws_iam_role.monitor[0].assume_role_policy, "appconfig.amazonaws.com")
+    error_message = "AppConfig assumes a bounded role of its own to read the alarms."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.monitor[0].policy).Statement[0].Action == "cloudwatch:DescribeAlarms" && tolist(jsondecode(aws_iam_role_policy.monitor[0].policy).Statement[0].Resource) == var.alarm_arns
+    error_message = "The monitor role may only describe the watched alarms."
+  }
+}
+
+run "rejects_more_monitors_than_appconfig_takes" {
+  command = plan
+
+  variables {
+    alarm_arns = [for i in range(6) : "arn:aws:cloudwatch:us-east-1:123456789012:alarm:a${i}"]
+  }
+
+  expect_failures = [var.alarm_arns]
+}
+
 run "rejects_a_strategy_that_is_not_predefined" {
   command = plan
 
