@@ -1400,3 +1400,24 @@ def test_an_engine_version_downgrade_is_applied_without_patch(without_patch: Cal
     rds.modify_db_cluster(DBClusterIdentifier="gap-downgrade", EngineVersion="16.6", ApplyImmediately=True)
     (cluster,) = rds.describe_db_clusters(DBClusterIdentifier="gap-downgrade")["DBClusters"]
     assert cluster["EngineVersion"] == "16.6"
+
+
+def test_a_sixth_elastic_ip_is_refused_as_at_the_default_quota(aws: Aws) -> None:
+    ec2 = aws("ec2")
+    held = [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"]]
+    taken = [ec2.allocate_address(Domain="vpc")["AllocationId"] for _ in range(5 - len(held))]
+    try:
+        with pytest.raises(ClientError) as refused:
+            ec2.allocate_address(Domain="vpc")
+        assert refused.value.response["Error"]["Code"] == "AddressLimitExceeded"
+        assert refused.value.response["Error"]["Message"] == "The maximum number of addresses has been reached."
+    finally:
+        for allocation in taken:
+            ec2.release_address(AllocationId=allocation)
+    ec2.release_address(AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])  # room again
+
+
+@shows_gap_of("strict_ec2_address_limit")
+def test_elastic_ips_have_no_limit_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    ec2 = without_patch("strict_ec2_address_limit")("ec2")
+    assert len({ec2.allocate_address(Domain="vpc")["AllocationId"] for _ in range(6)}) == 6

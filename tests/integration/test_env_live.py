@@ -81,11 +81,16 @@ def test_aurora_cluster_is_the_tiers(live, tier):
     members = cluster["DBClusterMembers"]
     assert len(members) == db["instances"]
     assert sum(m["IsClusterWriter"] for m in members) == 1
+    zones = []
     for member in members:
         instance = rds.describe_db_instances(DBInstanceIdentifier=member["DBInstanceIdentifier"])["DBInstances"][0]
         assert instance["DBInstanceClass"] == db["instance_class"]
         assert instance["PubliclyAccessible"] is False
         assert instance["PerformanceInsightsEnabled"] is db["performance_insights"]
+        zones.append(instance["AvailabilityZone"])
+    # One instance per AZ, placed, not left to chance: a zone's outage leaves a reader to fail over to.
+    assert set(zones) <= set(live.outputs["azs"])
+    assert len(set(zones)) == min(db["instances"], tier["network"]["az_count"]), zones
 
 
 def test_redis_replication_group_is_the_tiers(live, tier):

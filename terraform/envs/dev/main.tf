@@ -20,5 +20,6 @@ module "platform" {
   certificate_arn     = var.certificate_arn
   alarm_email         = var.alarm_email
 
+  excluded_zone_ids      = var.excluded_zone_ids
   kms_key_administrators = var.kms_key_administrators
 }

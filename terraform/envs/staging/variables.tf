@@ -44,6 +44,12 @@ variable "alarm_email" {
   type        = string
 }
 
+variable "excluded_zone_ids" {
+  description = "Availability zone IDs (e.g. \"use1-az3\") this env never uses, such as a zone that lacks an instance class the tier needs. Zone IDs name the same zone in every account; zone names do not."
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_administrators" {
   description = "IAM role or user ARNs that administer the env's KMS key besides its deploy role (rupaya-deploy-<env>, made by terraform/bootstrap): a break-glass role, and whoever applies this root by hand."
   type        = list(string)

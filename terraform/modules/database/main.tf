@@ -207,9 +207,12 @@ resource "aws_rds_cluster_instance" "this" {
 
   identifier         = "${var.name}-${count.index + 1}"
   cluster_identifier = aws_rds_cluster.this.id
-  engine             = aws_rds_cluster.this.engine
-  engine_version     = aws_rds_cluster.this.engine_version
-  instance_class     = var.instance_class
+  # One instance per AZ, in the subnets' order: the writer and each reader in a different zone, so a
+  # zone's outage leaves a reader to fail over to (RDS alone may put two in one zone).
+  availability_zone = var.availability_zones[count.index % length(var.availability_zones)]
+  engine            = aws_rds_cluster.this.engine
+  engine_version    = aws_rds_cluster.this.engine_version
+  instance_class    = var.instance_class
 
   db_subnet_group_name    = aws_db_subnet_group.this.name
   db_parameter_group_name = aws_db_parameter_group.this.name

@@ -20,6 +20,16 @@ variable "engine_version" {
   }
 }
 
+variable "availability_zones" {
+  description = "Availability zones of the database subnets, in order; instance N goes to zone N (modulo their number)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) >= 2
+    error_message = "availability_zones must name at least two zones (an Aurora subnet group spans two or more)."
+  }
+}
+
 variable "instance_class" {
   description = "DB instance class for every cluster instance (from tiers.yaml, e.g. \"db.t3.medium\" or \"db.r6g.large\")."
   type        = string

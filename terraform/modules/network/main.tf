@@ -1,5 +1,20 @@
+# The region's default AZs only: an opt-in zone (a Local Zone, say) is not one RDS, ElastiCache and the
+# ALB all serve, and zone IDs the operator excludes (one short of an instance type, say) are skipped.
 data "aws_availability_zones" "available" {
-  state = "available"
+  state            = "available"
+  exclude_zone_ids = var.excluded_zone_ids
+
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) >= var.az_count
+      error_message = "The region offers ${length(self.names)} usable availability zone(s) (default zones, less excluded_zone_ids), fewer than the tier's az_count of ${var.az_count}."
+    }
+  }
 }
 
 data "aws_caller_identity" "current" {}

@@ -28,6 +28,17 @@ variable "az_count" {
   }
 }
 
+variable "excluded_zone_ids" {
+  description = "Availability zone IDs (e.g. \"use1-az3\") never to use. Zone IDs, not names: names map to different zones in each account."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for z in var.excluded_zone_ids : can(regex("^[a-z]{2,4}[0-9]-az[0-9]+$", z))])
+    error_message = "excluded_zone_ids must be zone IDs such as \"use1-az3\" (not zone names such as \"us-east-1c\")."
+  }
+}
+
 variable "nat_gateways" {
   description = "\"single\" for one NAT gateway shared by every private subnet (cheaper), \"per_az\" for one per AZ (survives an AZ outage)."
   type        = string

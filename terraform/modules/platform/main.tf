@@ -35,6 +35,7 @@ module "network" {
   name                    = local.name
   cidr                    = local.tier.network.cidr
   az_count                = local.tier.network.az_count
+  excluded_zone_ids       = var.excluded_zone_ids
   nat_gateways            = local.tier.network.nat_gateways
   flow_log_retention_days = local.tier.logs.retention_days
   flow_log_kms_key_arn    = module.security.kms_key_arn
@@ -79,6 +80,7 @@ module "database" {
   engine_version               = local.tier.database.engine_version
   instance_class               = local.tier.database.instance_class
   instance_count               = local.tier.database.instances
+  availability_zones           = module.network.azs
   vpc_id                       = module.network.vpc_id
   subnet_ids                   = module.network.database_subnet_ids
   allowed_security_group_ids   = [module.service.security_group_id]

@@ -117,6 +117,12 @@ variable "alarm_email" {
   }
 }
 
+variable "excluded_zone_ids" {
+  description = "Availability zone IDs (e.g. \"use1-az3\") the env never uses; the tier's az_count zones are the region's first default zones otherwise."
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_administrators" {
   description = "IAM principals that administer the env's KMS key besides its deploy role (a break-glass role, say); whoever applies the env by hand must be one, or KMS refuses the key policy."
   type        = list(string)

@@ -18,6 +18,7 @@ variables {
   instance_count             = 3
   vpc_id                     = "vpc-0123456789abcdef0"
   subnet_ids                 = ["subnet-0000000000000000a", "subnet-0000000000000000b", "subnet-0000000000000000c"]
+  availability_zones         = ["us-east-1a", "us-east-1b", "us-east-1c"]
   allowed_security_group_ids = ["sg-0000000000000000a", "sg-0000000000000000b"]
   kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   backup_retention_days      = 14
@@ -26,6 +27,11 @@ variables {
 
 run "prod_like_cluster_is_encrypted_protected_and_private" {
   command = plan
+
+  assert {
+    condition     = [for i in aws_rds_cluster_instance.this : i.availability_zone] == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    error_message = "one instance per AZ: the writer and each reader in a different zone"
+  }
 
   assert {
     condition     = aws_rds_cluster.this.engine == "aurora-postgresql" && aws_rds_cluster.this.engine_mode == "provisioned"
