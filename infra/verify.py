@@ -56,10 +56,17 @@ def health_checks(stack: Stack, outputs: dict, tier: dict) -> list[Check]:
         return ok, f"{cluster['DBClusterIdentifier']}: {cluster['Status']}, {members} instances, {writers} writer"
 
     def cache() -> tuple[bool, str]:
-        group = aws.client("elasticache").describe_replication_groups(
+        elasticache = aws.client("elasticache")
+        group = elasticache.describe_replication_groups(
             ReplicationGroupId=outputs["redis_replication_group_id"]
         )["ReplicationGroups"][0]
-        return group["Status"] == "available", f"{group['ReplicationGroupId']}: {group['Status']}"
+        # Multi-AZ means one node per zone, as far as the zones go: ElastiCache picks a cluster-mode
+        # shard's zones itself (the provider cannot place them), so it is checked here, live.
+        zones = [elasticache.describe_cache_clusters(CacheClusterId=member)["CacheClusters"][0]
+                 .get("PreferredAvailabilityZone") for member in group.get("MemberClusters", [])]
+        spread = min(len(zones), tier["network"]["az_count"]) if tier["cache"]["multi_az"] else 1
+        ok = group["Status"] == "available" and len(set(zones)) >= spread
+        return ok, f"{group['ReplicationGroupId']}: {group['Status']}, {len(zones)} nodes in {len(set(zones))} AZs"
 
     def load_balancer() -> tuple[bool, str]:
         elb = aws.client("elbv2")

@@ -107,6 +107,13 @@ def test_redis_replication_group_is_the_tiers(live, tier):
     assert group["KmsKeyId"] == live.outputs["kms_key_arn"]
     assert group["MultiAZ"] == ("enabled" if cache["multi_az"] else "disabled")
     assert group["AutomaticFailover"] == ("enabled" if cache["multi_az"] or cache["cluster_mode"] else "disabled")
+    zones = [live.client("elasticache").describe_cache_clusters(CacheClusterId=m)["CacheClusters"][0]
+             ["PreferredAvailabilityZone"] for m in group["MemberClusters"]]
+    assert set(zones) <= set(live.outputs["azs"])
+    if cache["multi_az"]:  # one node per AZ, as far as the zones go
+        assert len(set(zones)) == min(len(zones), tier["network"]["az_count"]), zones
+    if not cache["cluster_mode"]:  # placed by the configuration: the primary in the first zone
+        assert zones == [live.outputs["azs"][n % len(live.outputs["azs"])] for n in range(len(zones))]
 
 
 def test_ecs_service_task_and_autoscaling_are_the_tiers(live, tier):

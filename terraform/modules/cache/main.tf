@@ -141,6 +141,13 @@ resource "aws_elasticache_replication_group" "this" {
   num_node_groups         = var.cluster_mode ? var.shards : null
   replicas_per_node_group = var.cluster_mode ? var.replicas_per_shard : null
 
+  # One node per AZ, in the subnets' order, the primary in the first. Only without cluster mode:
+  # provider 5.100 has no node_group_configuration, so a cluster-mode shard's zones are ElastiCache's
+  # choice, which `infra verify` checks on the live group (nodes in distinct AZs when multi-AZ).
+  preferred_cache_cluster_azs = var.cluster_mode ? null : [
+    for n in range(local.nodes_per_shard) : var.availability_zones[n % length(var.availability_zones)]
+  ]
+
   # Cluster-mode-enabled groups require automatic failover even without replicas.
   automatic_failover_enabled = var.multi_az || var.cluster_mode
   multi_az_enabled           = var.multi_az

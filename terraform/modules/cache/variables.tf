@@ -61,6 +61,16 @@ variable "replicas_per_shard" {
   }
 }
 
+variable "availability_zones" {
+  description = "Availability zones of the cache subnets, in order: node N of a cluster-mode-disabled group goes to zone N (modulo their number)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.availability_zones) >= 1
+    error_message = "availability_zones must name at least one zone."
+  }
+}
+
 variable "multi_az" {
   description = "Multi-AZ with automatic failover. Needs at least one replica per shard."
   type        = bool

@@ -102,6 +102,7 @@ module "cache" {
   cluster_mode               = local.tier.cache.cluster_mode
   shards                     = local.tier.cache.shards
   replicas_per_shard         = local.tier.cache.replicas_per_shard
+  availability_zones         = module.network.azs
   multi_az                   = local.tier.cache.multi_az
   vpc_id                     = module.network.vpc_id
   subnet_ids                 = module.network.database_subnet_ids

@@ -10,6 +10,7 @@ variables {
   multi_az                   = false
   vpc_id                     = "vpc-0123456789abcdef0"
   subnet_ids                 = ["subnet-0000000000000000a", "subnet-0000000000000000b"]
+  availability_zones         = ["us-east-1a", "us-east-1b"]
   allowed_security_group_ids = ["sg-0000000000000000a"]
   kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
   tags                       = { Environment = "test" }
@@ -85,6 +86,10 @@ run "staging_primary_and_replica_multi_az" {
     condition     = output.node_count == 2
     error_message = "2 nodes"
   }
+  assert {
+    condition     = aws_elasticache_replication_group.this.preferred_cache_cluster_azs == tolist(["us-east-1a", "us-east-1b"])
+    error_message = "primary and replica placed in different AZs, the primary in the first"
+  }
 }
 
 run "prod_cluster_mode" {
@@ -113,6 +118,10 @@ run "prod_cluster_mode" {
   assert {
     condition     = output.node_count == 3 && output.primary_endpoint_address == null
     error_message = "3 nodes, no primary endpoint in cluster mode"
+  }
+  assert {
+    condition     = aws_elasticache_replication_group.this.preferred_cache_cluster_azs == null
+    error_message = "a cluster-mode shard's zones are not set through preferred_cache_cluster_azs (the API ignores it for node groups)"
   }
 }
 
