@@ -15,7 +15,7 @@ LOCALSTACK_VENV  := $(TOOLS)/localstack
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup gate test test-integration fuzz lint fmt bench bench-input bench-stack clean
+.PHONY: setup gate test test-integration test-aws fuzz lint fmt bench bench-input bench-stack clean
 
 setup: $(STAMP) $(CHECKOV_STAMP) postgres-server
 
@@ -91,6 +91,14 @@ test-lane-rest: setup
 # Every env applied, verified and destroyed, the remote-state lock, a failed apply cleaned up.
 test-integration: setup
 	$(BIN)/pytest -m "apply or integration" $(PYTEST_ARGS)
+
+# The real-AWS lane: the live suites applied to a sandbox account with the environment's credentials,
+# each env destroyed and the account inventoried after. Without credentials it stops at once with one
+# line. INFRA_TEST_ENVS=dev,prod applies more envs (each costs money: dev, the default, is $0.22 an hour
+# by `infra cost --env dev`, about $0.25 a run of 45-60 minutes). The default suite tests the lane's
+# wiring against the emulator (tests/cli/test_aws_lane.py).
+test-aws: setup
+	$(BIN)/python tests/aws_lane.py
 
 # The hostile-input fuzz at depth: 2,000 cases per entry point (make test runs 25 of each).
 fuzz: setup

@@ -387,7 +387,7 @@ def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) 
     for line in init_secrets(Target(env, outputs, stack.aws, f"the state at {stack.workspace.state_file}")):
         ctx.progress.say(f"ok {env}: {line}")
     _print_outputs(ctx, outputs)
-    click.echo(f"{env} is up on {stack.endpoint}; state: {stack.workspace.state_file}")
+    click.echo(f"{env} is up on {stack.where}; state: {stack.workspace.state_file}")
 
 
 @cli.command()
@@ -406,7 +406,7 @@ def down(ctx: Context, env: str, aws_endpoint: str | None) -> None:
         raise CheckFailed(str(exc)) from None
     unchecked = "".join(f"\nnot checked: {svc} ({why})" for svc, why in sorted(left.unchecked.items()))
     scope = describe_scope(stack.scope)
-    click.echo(f"{env} is down; nothing tagged {scope} is left on {stack.endpoint}{unchecked}")
+    click.echo(f"{env} is down; nothing tagged {scope} is left on {stack.where}{unchecked}")
 
 
 @cli.command()
@@ -419,11 +419,11 @@ def verify(ctx: Context, env: str, aws_endpoint: str | None) -> None:
 
     stack = _open_stack(ctx, env, aws_endpoint)
     if not stack.state_addresses():
-        raise InfraError(f"{env} is not up on {stack.endpoint} (no state at {stack.workspace.state_file})")
+        raise InfraError(f"{env} is not up on {stack.where} (no state at {stack.workspace.state_file})")
     tier = ctx.project.tiers["tiers"][env]
     checks = [verify_mod.drift_check(stack), *verify_mod.health_checks(stack, stack.outputs(), tier)]
     checks += verify_mod.policy_checks(stack)
-    table = Table(title=f"{env}: live checks on {stack.endpoint}", title_justify="left")
+    table = Table(title=f"{env}: live checks on {stack.where}", title_justify="left")
     for column in ("check", "result", "detail"):
         table.add_column(column, overflow="fold")
     for check in checks:

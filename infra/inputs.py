@@ -52,14 +52,14 @@ def needs(project: Project, root: str) -> list[Need]:
 
 
 def given_values(root_dir: Path, environ: os._Environ | dict | None = None) -> dict:
-    """The values Terraform would read for the root's variables, in its order of precedence:
-    terraform.tfvars, terraform.tfvars.json, *.auto.tfvars(.json) in name order, then TF_VAR_<name>
-    (which Terraform ranks below the files)."""
+    """The values Terraform would read for the root's variables, each later source winning, as in
+    Terraform: TF_VAR_<name>, terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars and
+    *.auto.tfvars.json together in file-name order."""
     environ = os.environ if environ is None else environ
     values = {name[len("TF_VAR_"):]: value for name, value in environ.items() if name.startswith("TF_VAR_")}
     values.update(check_tfvars(root_dir))
-    files = [root_dir / "terraform.tfvars.json", *sorted(root_dir.glob("*.auto.tfvars")),
-             *sorted(root_dir.glob("*.auto.tfvars.json"))]
+    files = [root_dir / "terraform.tfvars.json",
+             *sorted(p for p in root_dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))]
     for path in files:
         if path.name == EMULATOR_INPUTS_NAME or not path.is_file():
             continue

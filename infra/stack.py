@@ -94,7 +94,7 @@ class Stack:
         project: Project,
         toolchain: Toolchain,
         root: str,
-        endpoint: str,
+        endpoint: str | None,
         progress: Progress | None = None,
         *,
         label: str = STACK_LABEL,
@@ -115,6 +115,11 @@ class Stack:
         self.state_location = state_location or str(self.workspace.state_file)
         self.plan: dict | None = None  # the plan JSON of the last apply
         self._initialised = False
+
+    @property
+    def where(self) -> str:
+        """The endpoint, or "AWS" for AWS itself: for messages."""
+        return self.endpoint or "AWS"
 
     # --- the steps -------------------------------------------------------------------------------
 

@@ -122,10 +122,11 @@ class Terraform:
         self.ws = workspace
         self.progress = progress or Progress()
         self.env = toolchain.env()
-        self.env.update(EMULATOR_CREDENTIALS)
-        # A user's profile must never leak into an emulator run.
-        for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
-            self.env.pop(var, None)
+        if workspace.endpoint is not None:
+            self.env.update(EMULATOR_CREDENTIALS)
+            # A user's profile must never leak into an emulator run.
+            for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+                self.env.pop(var, None)
 
     def run(
         self, step: str, args: Sequence[str], *, ok_codes=(0,), timeout: float = 1800

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.inputs import EMULATOR_INPUTS_NAME, write_emulator_inputs
+from infra.inputs import EMULATOR_INPUTS_NAME, check_inputs, write_emulator_inputs
 from infra.project import BOOTSTRAP, Project
 
 OVERRIDE_NAME = "infra_emulator_override.tf"
@@ -58,7 +58,13 @@ def sync_tree(src: Path, dst: Path) -> None:
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
 
 
-def override_hcl(endpoint: str, backend: str) -> str:
+def override_hcl(endpoint: str | None, backend: str) -> str:
+    if endpoint is None:  # AWS itself (the real-AWS test lane): the caller's credentials, local state
+        return f"""# Written by infra: this root runs against AWS itself, its state kept locally. Never committed.
+terraform {{
+{backend}
+}}
+"""
     endpoints = "\n".join(f'    {svc:<15} = "{endpoint}"' for svc in ENDPOINT_SERVICES)
     return f"""# Written by infra: points this root at the AWS emulator at {endpoint}. Never committed.
 provider "aws" {{
@@ -143,6 +149,7 @@ class Workspace:
     """One root (an env or bootstrap) of one work copy, e.g. .infra/work/emulator/envs/dev."""
 
     root: str
+    endpoint: str | None  # the emulator's (or another endpoint's) URL; None: AWS itself
     dir: Path
     state_file: Path
     log_dir: Path
@@ -151,10 +158,13 @@ class Workspace:
 
 
 def prepare(
-    project: Project, root: str, endpoint: str, label: str = "emulator", backend: str | None = None
+    project: Project, root: str, endpoint: str | None, label: str = "emulator", backend: str | None = None
 ) -> Workspace:
     """Refresh the work copy `label`, point `root` in it at the emulator, and give it stand-ins for
-    the operator's inputs (infra.inputs)."""
+    the operator's inputs (infra.inputs). With no endpoint, the copy runs against AWS itself: the
+    operator's inputs must then all be given (one line names what is missing)."""
+    if endpoint is None:
+        check_inputs(project, root)
     base = project.state_dir / "work" / label
     project.root_dir(root)  # fails clearly when the root is missing
     sync_tree(project.terraform_dir, base / "terraform")
@@ -164,12 +174,15 @@ def prepare(
     state_file.parent.mkdir(parents=True, exist_ok=True)
     (root_dir / OVERRIDE_NAME).write_text(override_hcl(endpoint, backend or local_backend(state_file)))
     (root_dir / TEARDOWN_OVERRIDE_NAME).unlink(missing_ok=True)
-    write_emulator_inputs(project, root, root_dir, endpoint)
+    if endpoint is None:
+        (root_dir / EMULATOR_INPUTS_NAME).unlink(missing_ok=True)
+    else:
+        write_emulator_inputs(project, root, root_dir, endpoint)
     plans = base / "plans"
     plans.mkdir(parents=True, exist_ok=True)
     logs = base / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     return Workspace(
-        root=root, dir=root_dir, state_file=state_file, log_dir=logs,
+        root=root, endpoint=endpoint, dir=root_dir, state_file=state_file, log_dir=logs,
         plan_file=plans / f"{root}.tfplan", plan_json=plans / f"{root}.plan.json",
     )

@@ -37,6 +37,12 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_addoption(parser):
     parser.addoption(
+        "--real-aws",
+        action="store_true",
+        help="apply the live suites to AWS itself with the environment's credentials (make test-aws; "
+        "tests/aws_lane.py checks the credentials first)",
+    )
+    parser.addoption(
         "--aws-endpoint",
         default=os.environ.get(ENDPOINT_ENV),
         help=f"AWS-compatible endpoint for the apply and LocalStack suites instead of the embedded emulator "
@@ -142,13 +148,18 @@ def terraform_env(project, toolchain, request, tmp_path_factory):
     names and the path of the kept state file. `terraform_dir` applies a (broken) copy of the tree.
     """
     given = request.config.getoption("--aws-endpoint")
+    real_aws = request.config.getoption("--real-aws")
+    if real_aws and given:
+        raise pytest.UsageError("--real-aws and --aws-endpoint are exclusive: AWS itself, or another endpoint")
 
     @contextmanager
     def make(env: str, *, terraform_dir: Path | None = None, apply_extra: tuple[str, ...] = ()) -> Iterator[AppliedEnv]:
         work = Project(terraform_dir=terraform_dir or project.terraform_dir,
                        state_dir=tmp_path_factory.mktemp(f"stack-{env}"))
         with ExitStack() as cleanup:
-            if given:
+            if real_aws:
+                endpoint = None  # AWS itself: the caller's credentials; destroyed and inventoried all the same
+            elif given:
                 endpoint = given.rstrip("/")
                 check_reachable(endpoint)
             else:

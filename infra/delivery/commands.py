@@ -46,7 +46,7 @@ def open_target(ctx: Context, env: str, outputs: str | None, aws_endpoint: str |
     stack = _open_stack(ctx, env, aws_endpoint)
     if not stack.state_addresses():
         raise InfraError(
-            f"{env} is not up on {stack.endpoint} (no state at {stack.workspace.state_file}); "
+            f"{env} is not up on {stack.where} (no state at {stack.workspace.state_file}); "
             "apply it with `infra up`, or pass --outputs"
         )
     values = stack.outputs()

@@ -9,6 +9,7 @@ differ in shape (3 AZs, a NAT per AZ, replicas, HTTPS), in `make test-integratio
 from __future__ import annotations
 
 import collections
+import os
 
 import pytest
 
@@ -21,6 +22,17 @@ ENVS = [
     pytest.param("staging", marks=pytest.mark.integration),
     pytest.param("prod", marks=pytest.mark.integration),
 ]
+# The real-AWS lane applies only the envs it is asked for (tests/aws_lane.py --envs): each costs money.
+if os.environ.get("INFRA_TEST_ENVS"):
+    ENVS = [p for p in ENVS if p.values[0] in os.environ["INFRA_TEST_ENVS"].split(",")]
+
+
+def emulator_only(live) -> None:
+    """Tests that drive the stack through the infra CLI (which targets an endpoint) or that fake what
+    only AWS itself does (a minor upgrade) run against the emulator; on AWS itself the fixture's own
+    destroy and leftover inventory stand in for `infra down`."""
+    if live.stack.endpoint is None:
+        pytest.skip("emulator only: on AWS itself the fixture's destroy and inventory check the teardown")
 # `live` (tests/conftest.py) applies each env once for every module that asks for it, and destroys it
 # after the last of them, requiring the account to hold nothing tagged as the env's.
 pytestmark = [pytest.mark.apply, pytest.mark.terraform, pytest.mark.emulator]
@@ -237,6 +249,7 @@ def test_an_automatic_minor_upgrade_is_no_drift(live, tier):
     """RDS upgrades the minor version by itself (auto_minor_version_upgrade): the next plan must accept
     it. Before the fix, it planned the cluster back to tiers.yaml's 16.6, which RDS (and the strict
     emulator) refuses with InvalidParameterCombination."""
+    emulator_only(live)
     rds = live.client("rds")
     name = live.outputs["db_cluster_identifier"]
     major, minor = tier["database"]["engine_version"].split(".")
@@ -261,6 +274,7 @@ def test_the_inventory_finds_every_object_terraform_created(live):
 
 def test_infra_verify_passes_then_catches_drift_and_infra_up_repairs_it(live, tier, monkeypatch, capsys):
     """The CLI on the fixture's stack: both use the same work copy under INFRA_STATE_DIR."""
+    emulator_only(live)
     monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))
     args = ["--env", live.env, "--aws-endpoint", live.stack.endpoint]
     assert main(["verify", *args]) == 0, capsys.readouterr().out
@@ -284,6 +298,7 @@ def test_infra_verify_passes_then_catches_drift_and_infra_up_repairs_it(live, ti
 def test_infra_verify_refuses_the_master_secret_in_a_container(live, monkeypatch, capsys):
     """The application signs in as its own database role; a revision that hands a container the master
     user's secret (rotated by RDS every 7 days) is caught live."""
+    emulator_only(live)
     monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))
     ecs, out = live.client("ecs"), live.outputs
     (svc,) = ecs.describe_services(cluster=out["ecs_cluster_name"], services=[out["ecs_service_name"]])["services"]
@@ -310,6 +325,7 @@ def test_infra_verify_refuses_the_master_secret_in_a_container(live, monkeypatch
 
 @pytest.mark.destroys_live
 def test_infra_down_destroys_it_and_leaves_nothing_behind(live, monkeypatch, capsys):
+    emulator_only(live)
     monkeypatch.setenv("INFRA_STATE_DIR", str(live.stack.project.state_dir))
     assert main(["down", "--env", live.env, "--aws-endpoint", live.stack.endpoint]) == 0
     assert "nothing tagged" in capsys.readouterr().out

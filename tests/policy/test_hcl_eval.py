@@ -581,6 +581,19 @@ def test_env_task_definition_container_secrets(envs, env):
     assert not any(e["name"] in secrets for e in container["environment"])
 
 
+@pytest.mark.parametrize("env", ENVS)
+def test_env_task_role_reads_the_flags_and_connects_as_the_apps_own_users(envs, env):
+    (policy,) = [r for r in of_type(envs[env], "aws_iam_role_policy")
+                 if r.address.endswith("module.service.aws_iam_role_policy.task[0]")]
+    document = policy.values["policy"]
+    parsed = document.partial if isinstance(document, Unknown) else json.loads(document)
+    statements = {s["Sid"]: s for s in parsed["Statement"]}
+    assert statements["ReadFeatureFlags"]["Action"] == ["appconfig:StartConfigurationSession",
+                                                        "appconfig:GetLatestConfiguration"]
+    assert statements["ConnectToAurora"]["Action"] == ["rds-db:connect"]
+    assert statements["ConnectToRedis"]["Action"] == ["elasticache:Connect"]
+
+
 def test_bootstrap_oidc_trust_policy(tmp_path):
     # github_repository is the operator's input (never committed): given here as an operator would.
     repo = "acme-corp/payments.api"

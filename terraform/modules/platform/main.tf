@@ -168,7 +168,8 @@ module "service" {
   kms_key_arn           = module.security.kms_key_arn
   permissions_boundary  = local.permissions_boundary
 
-  # What the application calls itself: Redis, signing in with an IAM token as its own user.
+  # What the application calls as itself: Redis and Aurora, each signing in with an IAM token as the
+  # application's own user, and its flags.
   task_role_statements = [
     {
       sid       = "ConnectToRedis"
@@ -182,7 +183,7 @@ module "service" {
       resources = ["arn:${data.aws_partition.current.partition}:rds-db:${var.region}:${data.aws_caller_identity.current.account_id}:dbuser:${module.database.cluster_resource_id}/${module.database.app_username}"]
     },
     {
-      # The flags, read through AppConfig's data plane (or its agent) with the IDs below.
+      # The flags, read through AppConfig's data plane (or its agent) with the names below.
       sid       = "ReadFeatureFlags"
       actions   = ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"]
       resources = [module.feature_flags.configuration_arn]
