@@ -281,14 +281,19 @@ def migrate(
         )
     record = None if dry_run else open_record(ctx, env, record_path)
 
+    platform: list = []
+
     def run():
         # The platform's own first (the application's database role), then the application's.
-        migrate_mod.migrate(database_url, migrate_mod.PLATFORM_MIGRATIONS, dry_run=dry_run, say=say(ctx),
-                            history=migrate_mod.PLATFORM_HISTORY_TABLE)
+        platform.extend(migrate_mod.migrate(database_url, migrate_mod.PLATFORM_MIGRATIONS, dry_run=dry_run,
+                                            say=say(ctx), history=migrate_mod.PLATFORM_HISTORY_TABLE).pending)
         return migrate_mod.migrate(database_url, folder, dry_run=dry_run, say=say(ctx))
 
     result = run() if record is None else _recorded(record, "migrate", started, run)
     if dry_run:
+        if platform:
+            click.echo(f"{env}: {len(platform)} platform migration(s) would run first: "
+                       + ", ".join(m.path.name for m in platform))
         names = "".join(f"\n  {m.path.name}" for m in result.pending)
         click.echo(f"{env}: {len(result.pending)} migration(s) would run ({result.already} already applied){names}")
         return

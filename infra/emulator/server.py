@@ -33,7 +33,8 @@ MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 
 def disabled_from_env(environ: Mapping[str, str] = os.environ) -> list[str]:
     """Patch names listed (comma-separated) in ``INFRA_EMULATOR_DISABLE_PATCHES``, and every strict
-    patch when ``INFRA_EMULATOR_STRICT`` is 0 (any other value, or none, keeps strict mode on)."""
+    patch when ``INFRA_EMULATOR_STRICT`` is 0 or false (1, true or unset keep strict mode on; any
+    other value is refused, so that a typo never switches it off silently)."""
     from infra.emulator.patches import PATCH_NAMES
 
     names = [name.strip() for name in environ.get(DISABLE_ENV, "").split(",") if name.strip()]

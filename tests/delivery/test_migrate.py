@@ -165,6 +165,7 @@ def test_cli_dry_run_then_apply_then_rerun_and_the_record(database_url, tmp_path
     dry = infra("migrate", *common, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "3 migration(s) would run (0 already applied)" in dry.stdout and "0010_seed.sql" in dry.stdout
+    assert "dev: 1 platform migration(s) would run first: 0001_app_role.sql" in dry.stdout
     assert not record.exists()  # a dry run records nothing
 
     done = infra("migrate", *common)
