@@ -381,13 +381,18 @@ def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) 
             raise InfraError(f"{exc}; and the clean-up failed too: {teardown}") from None
         raise
     from infra.delivery.app_secrets import init as init_secrets
+    from infra.delivery.ecs import Service
     from infra.delivery.target import Target
 
     outputs = stack.outputs()
-    for line in init_secrets(Target(env, outputs, stack.aws, f"the state at {stack.workspace.state_file}")):
+    target = Target(env, outputs, stack.aws, f"the state at {stack.workspace.state_file}")
+    for line in init_secrets(target):
         ctx.progress.say(f"ok {env}: {line}")
     _print_outputs(ctx, outputs)
     click.echo(f"{env} is up on {stack.where}; state: {stack.workspace.state_file}")
+    if Service(target).waiting_for_first_release():
+        click.echo(f"{env}: the service runs no task until its first release: push an image to "
+                   f"{outputs['ecr_repository_url']}, then `infra deploy --env {env} --digest sha256:...`")
 
 
 @cli.command()

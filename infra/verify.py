@@ -3,7 +3,8 @@
 Three kinds of check, all against the live account:
 - drift: a second `terraform plan -detailed-exitcode` must be empty;
 - health: every part named in the outputs exists and is in service (the ECS service is ACTIVE with
-  its desired count within the tier's range and running, the database and cache available, the
+  its desired count within the tier's range and running, or else says it waits for its first
+  release, the database and cache available, the
   load balancer active, every alarm present), and no container is handed the database master user's
   secret (RDS rotates it; the application signs in as its own role);
 - policy: the policy engine's rules on the live resources (`infra policy --live`).
@@ -43,8 +44,17 @@ def health_checks(stack: Stack, outputs: dict, tier: dict) -> list[Check]:
         )["services"][0]
         lo, hi = tier["service"]["min_tasks"], tier["service"]["max_tasks"]
         desired, running = svc["desiredCount"], svc.get("runningCount", 0)
+        if svc["status"] == "ACTIVE" and desired == 0:
+            return False, (f"{svc['serviceName']}: waiting for its first release, no task runs "
+                           f"(`infra deploy --env {stack.root} --digest ...` starts {lo})")
         ok = svc["status"] == "ACTIVE" and lo <= desired <= hi and running == desired
-        return ok, f"{svc['serviceName']}: {svc['status']}, {running}/{desired} running (tier range {lo}-{hi})"
+        detail = f"{svc['serviceName']}: {svc['status']}, {running}/{desired} running (tier range {lo}-{hi})"
+        failed = [d for d in svc.get("deployments", []) if d.get("rolloutState") == "FAILED"]
+        if failed:
+            ok = False
+            detail += f"; deployment FAILED: {failed[0].get('rolloutStateReason', '')}"
+            detail += "".join(f"; {e['message']}" for e in svc.get("events", [])[:1])
+        return ok, detail
 
     def database() -> tuple[bool, str]:
         cluster = aws.client("rds").describe_db_clusters(

@@ -307,8 +307,10 @@ def _int(value: Any) -> int | None:
 
 
 class _Estimator:
-    def __init__(self, resources: list[Resource], env: str, table: dict[str, Any], usage: dict[str, Any]):
+    def __init__(self, resources: list[Resource], env: str, table: dict[str, Any], usage: dict[str, Any],
+                 task_floor: int | None = None):
         self.resources = [r for r in resources if r.mode == "managed"]
+        self.task_floor = task_floor  # the tier's min_tasks: what a service waiting for its first release runs after it
         self._by_type: dict[str, list[Resource]] = {}
         for r in self.resources:
             self._by_type.setdefault(r.type, []).append(r)
@@ -536,6 +538,10 @@ class _Estimator:
             chosen = targets[0]
         if chosen is not None:
             low, high = _int(chosen.get("min_capacity")), _int(chosen.get("max_capacity"))
+            if low == 0 and _int(service.get("desired_count")) == 0 and self.task_floor and high is not None:
+                # Waiting for its first release, which raises the floor to the tier's (modules/service).
+                low = min(self.task_floor, high)
+                return low, high, f"autoscaling {low}-{high} tasks from the first release"
             if low is not None and high is not None:
                 return low, high, f"autoscaling {low}-{high} tasks"
         desired = _int(service.get("desired_count"))
@@ -666,7 +672,9 @@ def estimate(resources: list[Resource], tier: dict, *, env: str | None = None,
     table = table or price_table()
     envs = sorted({r.env for r in resources})
     name = env or (envs[0] if envs else "unknown")
-    estimator = _Estimator(resources, name, table, usage_for(name, table))
+    floor = (tier.get("service") or {}).get("min_tasks")
+    estimator = _Estimator(resources, name, table, usage_for(name, table),
+                           floor if isinstance(floor, int) and not isinstance(floor, bool) else None)
     if len(envs) > 1:
         estimator.note(f"resources of several envs ({', '.join(envs)}) estimated together")
     return estimator.run()

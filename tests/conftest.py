@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -132,9 +133,47 @@ class AppliedEnv:
     outputs: dict
     aws: AwsSession
     stack: Stack
+    first_release: FirstRelease | None = None  # set by `live_stacks`, which releases every env it applies
 
     def client(self, service: str):
         return self.aws.client(service)
+
+    def service_and_target(self) -> dict:
+        """The ECS service and its scaling target as AWS describes them now."""
+        cluster, name = self.outputs["ecs_cluster_name"], self.outputs["ecs_service_name"]
+        (service,) = self.client("ecs").describe_services(cluster=cluster, services=[name])["services"]
+        (target,) = self.client("application-autoscaling").describe_scalable_targets(
+            ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/{name}"])["ScalableTargets"]
+        return {"service": service, "target": target}
+
+
+@dataclass
+class FirstRelease:
+    """The env's first `infra deploy`: what the apply left, the image released, what the deploy left."""
+
+    before: dict
+    image: str
+    after: dict
+
+
+def release_first(live: AppliedEnv) -> FirstRelease:
+    """Push an image (a manifest-only stand-in) into the env's registry and deploy it, as CI's first run does."""
+    from infra.delivery.ecs import deploy
+    from infra.delivery.target import Target
+
+    before = live.service_and_target()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                   "digest": "sha256:" + hashlib.sha256(f"first-{live.env}".encode()).hexdigest()},
+        "layers": [],
+    })
+    pushed = live.client("ecr").put_image(repositoryName=live.outputs["ecr_repository_name"],
+                                          imageManifest=manifest, imageTag="first-release")
+    image = f"{live.outputs['ecr_repository_url']}@{pushed['image']['imageId']['imageDigest']}"
+    deploy(Target(live.env, live.outputs, live.aws, "the live stack's outputs"), image,
+           timeout=300, poll=0.2, say=lambda _line: None)
+    return FirstRelease(before, image, live.service_and_target())
 
 
 @pytest.fixture(scope="session")
@@ -173,13 +212,18 @@ def terraform_env(project, toolchain, request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_stacks(terraform_env):
-    """env -> AppliedEnv: each env applied on first use, once for the session, destroyed at its end."""
+    """env -> AppliedEnv: each env applied and released (its first deploy) on first use, once for the
+    session, destroyed at its end."""
     with ExitStack() as stacks:
         applied_envs: dict[str, AppliedEnv] = {}
 
         def get(env: str) -> AppliedEnv:
             if env not in applied_envs:
-                applied_envs[env] = stacks.enter_context(terraform_env(env))
+                live = stacks.enter_context(terraform_env(env))
+                # The apply leaves the service waiting for its first release; the suites test a released env.
+                if live.stack.endpoint is not None:  # AWS itself would need an image that really runs
+                    live.first_release = release_first(live)
+                applied_envs[env] = live
             return applied_envs[env]
 
         yield get

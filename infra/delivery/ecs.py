@@ -6,6 +6,10 @@ is the rollback history: it lives in AWS with the revision itself, so any later 
 finds it, and rolling back twice walks back two deploys. Revisions Terraform registered carry no
 such tag, so a rollback from one of them has nothing to go back to, and says so.
 
+The first release also starts the service: Terraform creates it with no task and a scaling floor
+of 0 (its first revision names an image no build has pushed yet), and the first deploy registers
+the tier's floor, which moves the count up to it (see modules/service's autoscaling target).
+
 Both commands are safe to re-run: a deploy of the image the service already runs registers
 nothing, and only waits for the service to be stable.
 """
@@ -24,6 +28,8 @@ from infra.inventory import in_scope, tag_dict
 # The one tag a deploy adds to the stack's tags: the revision it replaced. It also tells a deploy's
 # revisions from Terraform's, so `infra down` can deregister them (Stack.destroy).
 PREVIOUS_TAG = "infra:previous-revision"
+NO_PREVIOUS = "none"  # PREVIOUS_TAG of the first release: Terraform's revision before it never ran
+SCALED = "ecs:service:DesiredCount"
 IMAGE = re.compile(r"^(?P<repository>[a-z0-9][a-z0-9._\-/:]*[a-z0-9])@(?P<digest>sha256:[0-9a-f]{64})\Z")
 # register_task_definition takes these keys of describe_task_definition's answer unchanged.
 REGISTER_KEYS = (
@@ -99,6 +105,30 @@ class Service:
     def move_to(self, arn: str) -> None:
         self.ecs.update_service(cluster=self.cluster, service=self.name, taskDefinition=arn)
 
+    def waiting_for_first_release(self) -> bool:
+        """Terraform's shape before the first deploy: no task wanted (see modules/service)."""
+        return self.describe().get("desiredCount", 0) == 0
+
+    def raise_floor(self, floor: int, say: Callable[[str], None]) -> None:
+        """Register the tier's floor with the service's scaling target; AWS moves the count up to it."""
+        scaling = self.target.aws.client("application-autoscaling")
+        resource = f"service/{self.cluster}/{self.name}"
+        found = scaling.describe_scalable_targets(
+            ServiceNamespace="ecs", ResourceIds=[resource], ScalableDimension=SCALED
+        )["ScalableTargets"]
+        if not found:
+            raise InfraError(f"{self.target.env}: no scaling target for {resource}; apply the env first")
+        ceiling = found[0]["MaxCapacity"]
+        if not 1 <= floor <= ceiling:
+            raise InfraError(
+                f"{self.target.env}: service_min_tasks {floor} is not within 1..{ceiling} (the target's max)"
+            )
+        scaling.register_scalable_target(
+            ServiceNamespace="ecs", ResourceId=resource, ScalableDimension=SCALED,
+            MinCapacity=floor, MaxCapacity=ceiling,
+        )
+        say(f"   first release: {self.name} scales between {floor} and {ceiling} tasks from now on")
+
     def wait_stable(self, timeout: float, poll: float, say: Callable[[str], None]) -> dict:
         """Until one deployment runs its desired count (ECS's 'services stable'); CheckFailed on timeout."""
         deadline = time.monotonic() + timeout
@@ -148,31 +178,46 @@ def check_image_present(target: Target, repository_url: str, digest: str) -> Non
 
 
 def deploy(target: Target, image: str, *, timeout: float, poll: float, say: Callable[[str], None]) -> Moved:
-    """Move the service to a revision running `image`; register one only if none runs it yet."""
+    """Move the service to a revision running `image`; register one only if none runs it yet.
+
+    The first release also raises the service's floor to the tier's (it runs no task before), and
+    its revision names no previous one: Terraform's first revision is no release to go back to.
+    """
     repository_url, digest = parse_image(image)
     check_image_present(target, repository_url, digest)
     service = Service(target)
     container_name = target.out("container_name")
+    first = service.waiting_for_first_release()
+    floor = _floor(target) if first else 0
     current = service.current_revision()
     definition, tags = service.task_definition(current)
+    registered = current
     if _container(definition, container_name)["image"] == image:
-        say(f"   {service.name} already runs {image} ({revision_name(current)}); waiting for it to be stable")
-        service.wait_stable(timeout, poll, say)
-        return Moved(service.name, current, current, image)
-
-    request = {key: definition[key] for key in REGISTER_KEYS if definition.get(key) not in (None, [], {})}
-    for container in request["containerDefinitions"]:
-        if container["name"] == container_name:
-            container["image"] = image
-    # AWS-reserved tags ("aws:...") cannot be set by a caller; everything else is the stack's.
-    tags = {**{k: v for k, v in tags.items() if not k.startswith("aws:")}, PREVIOUS_TAG: current}
-    registered = service.ecs.register_task_definition(
-        **request, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())]
-    )["taskDefinition"]["taskDefinitionArn"]
-    say(f"   registered {revision_name(registered)} (from {revision_name(current)}, image {digest[:19]}...)")
-    service.move_to(registered)
+        say(f"   {service.name} already runs {image} ({revision_name(current)})")
+    else:
+        request = {key: definition[key] for key in REGISTER_KEYS if definition.get(key) not in (None, [], {})}
+        for container in request["containerDefinitions"]:
+            if container["name"] == container_name:
+                container["image"] = image
+        # AWS-reserved tags ("aws:...") cannot be set by a caller; everything else is the stack's.
+        tags = {**{k: v for k, v in tags.items() if not k.startswith("aws:")},
+                PREVIOUS_TAG: NO_PREVIOUS if first else current}
+        registered = service.ecs.register_task_definition(
+            **request, tags=[{"key": k, "value": v} for k, v in sorted(tags.items())]
+        )["taskDefinition"]["taskDefinitionArn"]
+        say(f"   registered {revision_name(registered)} (from {revision_name(current)}, image {digest[:19]}...)")
+        service.move_to(registered)
+    if first:
+        service.raise_floor(floor, say)
     service.wait_stable(timeout, poll, say)
     return Moved(service.name, current, registered, image)
+
+
+def _floor(target: Target) -> int:
+    floor = target.out("service_min_tasks")
+    if isinstance(floor, bool) or not isinstance(floor, int):
+        raise InfraError(f"{target.env}: the output service_min_tasks is {floor!r}, not a task count")
+    return floor
 
 
 def rollback(target: Target, *, timeout: float, poll: float, say: Callable[[str], None]) -> Moved | None:
@@ -181,7 +226,7 @@ def rollback(target: Target, *, timeout: float, poll: float, say: Callable[[str]
     current = service.current_revision()
     _, tags = service.task_definition(current)
     previous = tags.get(PREVIOUS_TAG)
-    if not previous:
+    if not previous or previous == NO_PREVIOUS:
         return None
     previous_definition, _ = service.task_definition(previous)
     image = _container(previous_definition, target.out("container_name"))["image"]

@@ -137,6 +137,11 @@ def _trigger_text(on: dict) -> str:
     for event, config in on.items():
         if event == "workflow_call":
             continue
+        if event == "schedule":  # a list of {cron: ...}, not a mapping of filters
+            crons = [str(entry.get("cron")) for entry in config or [] if isinstance(entry, dict)]
+            parts.append(f"schedule (cron `{', '.join(crons)}`)")
+            continue
+        config = config if isinstance(config, dict) else {}
         details = [
             f"{key} `{', '.join(map(str, value))}`"
             for key, value in config.items()

@@ -254,6 +254,8 @@ class AutoscalingRange(Rule):
         svc = ctx.tier["service"]
         for attr, key in (("min_capacity", "min_tasks"), ("max_capacity", "max_tasks")):
             value = resource.get(attr)
+            if attr == "min_capacity" and value == 0 and _waiting(resource, ctx):
+                continue  # the first deploy registers the tier's floor (modules/service, infra deploy)
             if is_unknown(value):
                 yield self.unknown(ctx, resource, attr, value)
             elif as_int(value) != svc[key]:
@@ -261,6 +263,17 @@ class AutoscalingRange(Rule):
                     ctx, resource, f"{ctx.env} scales between {svc['min_tasks']} and {svc['max_tasks']} tasks; "
                     f"{attr} is {value}", actual=value, expected=svc[key],
                 )
+
+
+def _waiting(target: Resource, ctx: Context) -> bool:
+    """Whether the service the target scales waits for its first release: it wants no task yet.
+
+    Only a service that has never been deployed wants none: once released, its count (refreshed
+    into every later plan, and never below the floor) is at least the tier's floor, so a target
+    with a floor of 0 beside a running service is judged like any other.
+    """
+    services = [s for s in ctx.of_type("aws_ecs_service") if _scales(target, s)]
+    return len(services) == 1 and services[0].get("desired_count") == 0
 
 
 def _scales(target: Resource, service: Resource) -> bool:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Plan, apply or read the outputs of one env root in CI: terraform.sh plan|apply|outputs
-# Needs ENVIRONMENT; TF_STATE_BUCKET (optional) overrides the backend's bucket.
+# Needs ENVIRONMENT and TF_STATE_BUCKET (the state bucket, whose name carries the account ID, so the
+# env backends leave it to init: bootstrap's output state_bucket_name).
 #
 # plan (the read-only plan role): no lock (the role cannot write one), then plan.redacted.json (no
 #   sensitive value) and plan.fingerprint (the changes, hashed) for the jobs after; the plan file
@@ -13,10 +14,10 @@ set -euo pipefail
 : "${ENVIRONMENT:?ENVIRONMENT is not set}"
 case "$ENVIRONMENT" in dev|staging|prod) ;; *) echo "unknown environment '$ENVIRONMENT'" >&2; exit 2 ;; esac
 case "${1:-}" in plan|apply|outputs) ;; *) echo "usage: terraform.sh plan|apply|outputs" >&2; exit 2 ;; esac
+: "${TF_STATE_BUCKET:?TF_STATE_BUCKET is not set (the repository variable: the state_bucket_name output of terraform/bootstrap)}"
 root="terraform/envs/$ENVIRONMENT"
 infra=.venv/bin/infra
-backend=()
-if [ -n "${TF_STATE_BUCKET:-}" ]; then backend=("-backend-config=bucket=$TF_STATE_BUCKET"); fi
+backend=("-backend-config=bucket=$TF_STATE_BUCKET")
 # The operator's inputs (domain, hosted zone, alarm e-mail), all reported in one line before any plan.
 if [ "$1" != outputs ]; then "$infra" inputs --env "$ENVIRONMENT"; fi
 terraform -chdir="$root" init -input=false "${backend[@]}"

@@ -9,8 +9,11 @@ locals {
   partition  = data.aws_partition.current.partition
   iam        = "arn:${local.partition}:iam::${local.account_id}"
 
-  state_bucket_arn = "arn:${local.partition}:s3:::${var.state_bucket_name}"
-  repo             = var.github_repository
+  # Bucket names are global: the account ID keeps one account's name from colliding with (or being
+  # squatted by) another's, as the load balancer's log bucket does.
+  state_bucket_name = coalesce(var.state_bucket_name, "${var.project}-terraform-state-${local.account_id}")
+  state_bucket_arn  = "arn:${local.partition}:s3:::${local.state_bucket_name}"
+  repo              = var.github_repository
 
   # Per env: its delivery rules (tiers.yaml, the one table infra detect-env also reads) and the names
   # of what bootstrap makes for it. Role and policy names start <project>-deploy-, -plan- and
@@ -248,10 +251,10 @@ resource "aws_kms_alias" "state" {
 # emulator down; force_destroy = false (the default) already makes destroy fail
 # while any state version remains.
 resource "aws_s3_bucket" "state" {
-  bucket        = var.state_bucket_name
+  bucket        = local.state_bucket_name
   force_destroy = var.force_destroy
 
-  tags = { Name = var.state_bucket_name }
+  tags = { Name = local.state_bucket_name }
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {

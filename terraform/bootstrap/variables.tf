@@ -41,11 +41,12 @@ variable "environments" {
 }
 
 variable "state_bucket_name" {
-  description = "Name of the S3 bucket for Terraform state (globally unique)."
+  description = "Name of the S3 bucket for Terraform state (globally unique); null means \"<project>-terraform-state-<account ID>\"."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$|^xn--|-s3alias$", var.state_bucket_name))
+    condition     = var.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name)) && !can(regex("\\.\\.|^\\d+\\.\\d+\\.\\d+\\.\\d+$|^xn--|-s3alias$", var.state_bucket_name))
     error_message = "state_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)."
   }
 }

@@ -184,14 +184,16 @@ def test_deploy_changes_only_the_image_remembers_the_revision_and_rollback_walks
 
 
 def test_rollback_with_nothing_to_go_back_to_says_so_and_changes_nothing(live, cli):
+    """From the first release: before it was only Terraform's revision, whose image no build pushed."""
     ecs = live.client("ecs")
-    tf_revision = terraform_revision(live)
+    first = live.first_release.after["service"]["taskDefinition"]
+    assert revision_tags(live, first)[PREVIOUS_TAG] == "none"
     ecs.update_service(cluster=live.outputs["ecs_cluster_name"], service=live.outputs["ecs_service_name"],
-                       taskDefinition=tf_revision)
+                       taskDefinition=first)
     proc = cli("rollback", "--poll", "0.2")
     assert proc.returncode == 0, proc.stderr
     assert "nothing to roll back to" in proc.stdout
-    assert current_revision(live) == tf_revision
+    assert current_revision(live) == first
     assert json.loads(cli.record.read_text())["steps"][-1]["detail"].startswith("nothing to roll back to")
 
 

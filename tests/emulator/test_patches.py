@@ -389,6 +389,68 @@ def test_ecs_service_never_runs_anything_without_patch(without_patch: Callable[[
     assert after["deployments"][0]["taskDefinition"] != revision
 
 
+def _ecr_service(aws: Aws, name: str, image_ref: str, desired: int = 1) -> dict:
+    """A service whose task definition names `image_ref` in repository `name` (which holds one image, tag v1)."""
+    ecr, ecs = aws("ecr"), aws("ecs")
+    url = ecr.create_repository(repositoryName=name)["repository"]["repositoryUri"]
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+                           "digest": "sha256:" + "1" * 64}, "layers": []}
+    ecr.put_image(repositoryName=name, imageManifest=json.dumps(manifest), imageTag="v1")
+    ecs.create_cluster(clusterName=name)
+    ecs.register_task_definition(
+        family=name, containerDefinitions=[{"name": "c", "image": f"{url}{image_ref}", "memory": 128}]
+    )
+    ecs.create_service(cluster=name, serviceName="api", taskDefinition=name, desiredCount=desired)
+    return ecs.describe_services(cluster=name, services=["api"])["services"][0]
+
+
+def test_a_service_on_an_image_absent_from_ecr_runs_nothing_and_its_deployment_fails(aws: Aws) -> None:
+    service = _ecr_service(aws, "pull-absent", ":bootstrap")
+    assert (service["desiredCount"], service["runningCount"]) == (1, 0)
+    assert service["deployments"][0]["rolloutState"] == "FAILED"
+    assert "CannotPullContainerError" in service["events"][0]["message"]
+    assert ":bootstrap: not found" in service["events"][0]["message"]
+
+
+def test_a_service_on_an_image_its_repository_holds_runs(aws: Aws) -> None:
+    service = _ecr_service(aws, "pull-present", ":v1")
+    assert (service["runningCount"], service["deployments"][0]["rolloutState"]) == (1, "COMPLETED")
+    waiting = _ecr_service(aws, "pull-waiting", ":bootstrap", desired=0)
+    assert waiting["deployments"][0]["rolloutState"] == "COMPLETED", "a service that wants no task pulls nothing"
+
+
+@shows_gap_of("strict_ecs_image_pull")
+def test_a_service_on_an_absent_image_runs_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    service = _ecr_service(without_patch("strict_ecs_image_pull"), "pull-gap", ":bootstrap")
+    assert (service["runningCount"], service["deployments"][0]["rolloutState"]) == (1, "COMPLETED")
+
+
+def _register_floor(aws: Aws, name: str, low: int, high: int) -> dict:
+    aws("application-autoscaling").register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=f"service/{name}/api", ScalableDimension="ecs:service:DesiredCount",
+        MinCapacity=low, MaxCapacity=high,
+    )
+    return aws("ecs").describe_services(cluster=name, services=["api"])["services"][0]
+
+
+def test_registering_a_scalable_target_moves_the_service_count_into_its_range(aws: Aws) -> None:
+    _ecr_service(aws, "floor", ":bootstrap", desired=0)
+    assert _register_floor(aws, "floor", 0, 3)["desiredCount"] == 0, "0 is inside [0, 3]: left alone"
+    raised = _register_floor(aws, "floor", 2, 3)
+    assert (raised["desiredCount"], raised["runningCount"]) == (2, 0), "raised to the floor; the image runs nothing"
+    assert raised["deployments"][0]["rolloutState"] == "FAILED"
+    aws("ecs").update_service(cluster="floor", service="api", desiredCount=3)
+    assert _register_floor(aws, "floor", 1, 2)["desiredCount"] == 2, "lowered to the ceiling"
+
+
+@shows_gap_of("appautoscaling_ecs_count_in_range")
+def test_registering_a_scalable_target_leaves_the_count_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    aws = without_patch("appautoscaling_ecs_count_in_range")
+    _ecr_service(aws, "floor-gap", ":v1", desired=0)
+    assert _register_floor(aws, "floor-gap", 2, 3)["desiredCount"] == 0
+
+
 # ---- ElastiCache ----------------------------------------------------------------------------------
 
 

@@ -52,10 +52,12 @@ def test_task_size_and_autoscaling(plan):
     task = plan.one("aws_ecs_task_definition")
     assert (int(task["cpu"]), int(task["memory"])) == (svc["cpu"], svc["memory"])
     assert task["requires_compatibilities"] == ["FARGATE"]
+    # A new env's service waits for its first release: no task, a floor of 0 that the first deploy
+    # raises to min_tasks (tests/integration/test_env_live.py follows it through).
     target = plan.one("aws_appautoscaling_target")
-    assert (target["min_capacity"], target["max_capacity"]) == (svc["min_tasks"], svc["max_tasks"])
+    assert (target["min_capacity"], target["max_capacity"]) == (0, svc["max_tasks"])
     service = plan.one("aws_ecs_service")
-    assert service["desired_count"] == svc["min_tasks"]
+    assert service["desired_count"] == 0
     assert service["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
 
 

@@ -123,6 +123,13 @@ resource "aws_ecs_service" "worker" {
 """)
 
 
+def floor_zero_beside_a_running_service(tree: Path) -> None:
+    # A floor of 0 is the waiting shape only while the service wants no task (modules/service); beside
+    # a service that starts tasks it lets autoscaling take prod down to none.
+    edit(tree / "modules/service/main.tf", "desired_count    = 0", "desired_count    = var.min_tasks")
+    edit(tree / "modules/service/main.tf", "aws_ecs_service.this.desired_count > 0 ? var.min_tasks : 0", "0")
+
+
 BREAKS = [
     Break("public database", "dev", "RPY-SEC-007", r"module\.database\.aws_rds_cluster_instance\.this\[0\]",
           public_database),
@@ -138,6 +145,8 @@ BREAKS = [
     Break("* IAM action", "staging", "RPY-SEC-018", r"aws_iam_role_policy\.everything", star_iam_action),
     Break("ECS service outside the platform module", "prod", "RPY-SIZ-012", r"^aws_ecs_service\.worker$",
           service_outside_the_platform),
+    Break("autoscaling floor 0 beside a running service", "prod", "RPY-SIZ-008",
+          r"module\.service\.aws_appautoscaling_target\.this", floor_zero_beside_a_running_service),
     Break("wildcard OIDC sub", "bootstrap", "RPY-SEC-019", r"aws_iam_role\.this", wildcard_oidc_sub),
 ]
 

@@ -24,6 +24,7 @@ def run(script: str, cwd, *args: str, **env: str) -> subprocess.CompletedProcess
 @pytest.mark.parametrize(("env", "args", "message"), [
     ({}, ("plan",), "ENVIRONMENT is not set"),
     ({"ENVIRONMENT": "qa"}, ("plan",), "unknown environment 'qa'"),
+    ({"ENVIRONMENT": "dev"}, ("plan",), "TF_STATE_BUCKET is not set"),
 ])
 def test_terraform_script_refuses_a_bad_environment(tmp_path, env, args, message):
     proc = run("terraform.sh", tmp_path, *args, **env)
@@ -38,7 +39,8 @@ def test_terraform_script_never_applies_without_the_reviewed_plan_file(tmp_path)
     (stub / "terraform").write_text("#!/bin/sh\necho \"terraform $*\" >> \"$LOG\"\n")
     (stub / "terraform").chmod(0o755)
     log = tmp_path / "calls.log"
-    env = {"ENVIRONMENT": "dev", "LOG": str(log), "PATH": f"{stub}:{os.environ['PATH']}"}
+    env = {"ENVIRONMENT": "dev", "LOG": str(log), "PATH": f"{stub}:{os.environ['PATH']}",
+           "TF_STATE_BUCKET": "rupaya-terraform-state-123456789012"}
     proc = run("terraform.sh", tmp_path, "apply", **env)
     assert proc.returncode == 2 and "no reviewed plan at terraform/envs/dev/plan.fingerprint" in proc.stderr
     assert "apply" not in log.read_text()  # init ran, apply never did
@@ -58,7 +60,8 @@ def test_terraform_script_reports_missing_operator_inputs_before_terraform_runs(
     (stub / "terraform").write_text("#!/bin/sh\necho \"terraform $*\" >> \"$LOG\"\nexit 3\n")
     (stub / "terraform").chmod(0o755)
     log = tmp_path / "calls.log"
-    env = {"ENVIRONMENT": "prod", "LOG": str(log), "PATH": f"{stub}:{os.environ['PATH']}"}
+    env = {"ENVIRONMENT": "prod", "LOG": str(log), "PATH": f"{stub}:{os.environ['PATH']}",
+           "TF_STATE_BUCKET": "rupaya-terraform-state-123456789012"}
     proc = run("terraform.sh", tmp_path, "plan", **env)
     assert proc.returncode == 2 and not log.exists(), proc.stderr
     (line,) = proc.stderr.strip().splitlines()
@@ -88,9 +91,11 @@ def test_apply_applies_only_the_reviewed_changes(tmp_path):
                                     'case "$*" in *"show -json"*) cat "$SHOW";; esac\n')
     (stub / "terraform").chmod(0o755)
     log, show = tmp_path / "calls.log", tmp_path / "show.json"
-    env = {"ENVIRONMENT": "dev", "LOG": str(log), "SHOW": str(show), "PATH": f"{stub}:{os.environ['PATH']}"}
+    env = {"ENVIRONMENT": "dev", "LOG": str(log), "SHOW": str(show), "PATH": f"{stub}:{os.environ['PATH']}",
+           "TF_STATE_BUCKET": "rupaya-terraform-state-123456789012"}
     show.write_text(_plan("aws_s3_bucket.b", {"bucket": "b", "secret": "hunter2"}))
     planned = run("terraform.sh", tmp_path, "plan", **env)
+    assert "init -input=false -backend-config=bucket=rupaya-terraform-state-123456789012" in log.read_text()
     assert planned.returncode == 0, planned.stderr
     assert "-lock=false" in log.read_text()  # the read-only plan role cannot write a lock
     redacted = (root / "plan.redacted.json").read_text()

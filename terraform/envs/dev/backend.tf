@@ -1,9 +1,9 @@
 # State in the bucket made by terraform/bootstrap, one key per env, locked with an S3 lock file
-# (use_lockfile), so no DynamoDB table is needed. To use another bucket without editing this file:
-#   terraform init -backend-config="bucket=<your-bucket>"
+# (use_lockfile), so no DynamoDB table is needed. The bucket's name carries the account ID (bucket
+# names are global), so it is given at init, never committed (CI: the TF_STATE_BUCKET variable):
+#   terraform init -backend-config="bucket=$(terraform -chdir=../../bootstrap output -raw state_bucket_name)"
 terraform {
   backend "s3" {
-    bucket       = "rupaya-terraform-state"
     key          = "envs/dev/terraform.tfstate"
     region       = "us-east-1"
     encrypt      = true

@@ -51,6 +51,11 @@ output "task_definition_family" {
   value       = module.service.task_definition_family
 }
 
+output "service_min_tasks" {
+  description = "The tier's task floor, registered by the first `infra deploy` (the service runs no task before it)."
+  value       = module.service.min_tasks
+}
+
 output "container_name" {
   description = "Application container in the task definition (the one `infra deploy` changes the image of)."
   value       = module.service.container_name

@@ -234,10 +234,13 @@ resource "aws_vpc_security_group_egress_rule" "vpc" {
 ################################################################################
 
 resource "aws_ecs_service" "this" {
-  name             = var.name
-  cluster          = aws_ecs_cluster.this.id
-  task_definition  = aws_ecs_task_definition.this.arn
-  desired_count    = var.min_tasks
+  name            = var.name
+  cluster         = aws_ecs_cluster.this.id
+  task_definition = aws_ecs_task_definition.this.arn
+  # No task runs until the first release: the first revision names an image that no build has
+  # pushed yet (ECS would retry CannotPullContainerError forever). `infra deploy` raises the count
+  # to the tier's floor with the first image it releases; see the autoscaling target below.
+  desired_count    = 0
   launch_type      = "FARGATE"
   platform_version = "LATEST"
 
@@ -289,8 +292,12 @@ resource "aws_appautoscaling_target" "this" {
   service_namespace  = "ecs"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.this.name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.min_tasks
-  max_capacity       = var.max_tasks
+  # Registering a target moves an active service's count into [min, max] at once, so a floor of
+  # min_tasks would start the first revision's missing image. Until the first release the floor is
+  # 0; `infra deploy` registers min_tasks with it, and from then on the service's refreshed count
+  # (never below the floor) keeps this at min_tasks: Terraform and the deploy agree, no drift.
+  min_capacity = aws_ecs_service.this.desired_count > 0 ? var.min_tasks : 0
+  max_capacity = var.max_tasks
 
   tags = var.tags
 }

@@ -53,8 +53,13 @@ output "execution_role_arn" {
   value       = aws_iam_role.execution.arn
 }
 
+output "min_tasks" {
+  description = "The tier's task floor, which `infra deploy` registers with the first release (until then the target's minimum is 0)."
+  value       = var.min_tasks
+}
+
 output "autoscaling_min_capacity" {
-  description = "Minimum task count of the autoscaling target."
+  description = "Minimum task count of the autoscaling target: 0 until the first release, then min_tasks."
   value       = aws_appautoscaling_target.this.min_capacity
 }
 

@@ -100,8 +100,8 @@ run "prod_like_service_injects_secrets_and_scales" {
     error_message = "task role trust is bound to this account"
   }
   assert {
-    condition     = aws_ecs_service.this.launch_type == "FARGATE" && aws_ecs_service.this.desired_count == 3 && aws_ecs_service.this.network_configuration[0].assign_public_ip == false
-    error_message = "Fargate service starting at min_tasks without public IPs"
+    condition     = aws_ecs_service.this.launch_type == "FARGATE" && aws_ecs_service.this.desired_count == 0 && aws_ecs_service.this.network_configuration[0].assign_public_ip == false
+    error_message = "Fargate service without public IPs, waiting for its first release (no task)"
   }
   assert {
     condition     = aws_ecs_service.this.deployment_circuit_breaker[0].enable == true && aws_ecs_service.this.deployment_circuit_breaker[0].rollback == true
@@ -120,8 +120,8 @@ run "prod_like_service_injects_secrets_and_scales" {
     error_message = "egress: 443 out, data-store ports only inside the VPC"
   }
   assert {
-    condition     = aws_appautoscaling_target.this.min_capacity == 3 && aws_appautoscaling_target.this.max_capacity == 10 && aws_appautoscaling_target.this.resource_id == "service/rupaya-test/rupaya-test"
-    error_message = "autoscaling between min_tasks and max_tasks"
+    condition     = aws_appautoscaling_target.this.min_capacity == 0 && aws_appautoscaling_target.this.max_capacity == 10 && aws_appautoscaling_target.this.resource_id == "service/rupaya-test/rupaya-test" && output.min_tasks == 3
+    error_message = "autoscaling up to max_tasks, with a floor of 0 until the first release raises it to min_tasks"
   }
   assert {
     condition     = aws_appautoscaling_policy.cpu.target_tracking_scaling_policy_configuration[0].target_value == 60 && aws_appautoscaling_policy.cpu.target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ECSServiceAverageCPUUtilization"
@@ -160,7 +160,7 @@ run "dev_like_service_without_secrets" {
     error_message = "no tmp volume when the root filesystem is writable"
   }
   assert {
-    condition     = aws_ecs_service.this.desired_count == 1 && aws_appautoscaling_target.this.max_capacity == 2
+    condition     = output.min_tasks == 1 && aws_appautoscaling_target.this.max_capacity == 2
     error_message = "1-2 tasks"
   }
 }
