@@ -56,14 +56,17 @@ def running_image(live) -> str:
 
 
 def reset_service(live) -> None:
-    """Put the service back on Terraform's revision and deregister every revision deploys made."""
-    from infra.delivery.ecs import PREVIOUS_TAG, retire_deploy_revisions
+    """Put the service back on its first release (as the `live` fixture left it) and deregister every
+    other revision deploys made. Not on Terraform's revision: its image was never pushed."""
+    from infra.delivery.ecs import PREVIOUS_TAG
+    from infra.inventory import tag_dict
 
     ecs, out = live.client("ecs"), live.outputs
-    family = out["task_definition_family"]
-    for arn in ecs.list_task_definitions(familyPrefix=family, status="ACTIVE")["taskDefinitionArns"]:
-        tags = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags", [])
-        if PREVIOUS_TAG not in {t["key"] for t in tags}:
-            ecs.update_service(cluster=out["ecs_cluster_name"], service=out["ecs_service_name"], taskDefinition=arn)
-            break
-    retire_deploy_revisions(live.aws, family, live.stack.scope)
+    first = live.first_release.after["service"]["taskDefinition"]
+    ecs.update_service(cluster=out["ecs_cluster_name"], service=out["ecs_service_name"], taskDefinition=first)
+    pages = ecs.get_paginator("list_task_definitions").paginate(familyPrefix=out["task_definition_family"],
+                                                                status="ACTIVE")
+    for arn in (a for page in pages for a in page["taskDefinitionArns"]):
+        tags = tag_dict(ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags"), "key", "value")
+        if PREVIOUS_TAG in tags and arn != first:
+            ecs.deregister_task_definition(taskDefinition=arn)

@@ -27,8 +27,8 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(autouse=True)
-def service_as_terraform_left_it(live):
-    """The stack is shared with the suites that compare it with Terraform's plan: leave it as applied."""
+def service_as_first_released(live):
+    """The stack is shared with the suites that compare it with Terraform's plan: leave it as released."""
     yield
     reset_service(live)
 
