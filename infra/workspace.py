@@ -24,8 +24,8 @@ TEARDOWN_OVERRIDE_NAME = "infra_teardown_override.tf"
 # Services the stack talks to, by the provider's `endpoints` argument names.
 ENDPOINT_SERVICES = (
     "acm", "appautoscaling", "appconfig", "cloudwatch", "dynamodb", "ec2", "ecr", "ecs", "elasticache",
-    "elbv2", "events", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "sns", "sqs",
-    "ssm", "sts",
+    "elbv2", "events", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "servicequotas", "sns",
+    "sqs", "ssm", "sts",
 )
 
 _SKIP_DIRS = {".terraform"}

@@ -91,6 +91,7 @@ locals {
       rds                     = ["Describe", "List"]
       s3                      = ["Describe", "List", "Get"]
       secretsmanager          = ["Describe", "List", "Get"]
+      servicequotas           = ["List", "Get"] # the network's Elastic IP quota check, at plan time
       sns                     = ["List", "Get"]
     } : [for verb in verbs : "${service}:${verb}*"]
   ])
@@ -475,6 +476,13 @@ data "aws_iam_policy_document" "deploy" {
   statement {
     sid       = "StackServices"
     actions   = [for s in local.services : "${s}:*"]
+    resources = ["*"]
+  }
+
+  # The network module checks its NAT addresses against the Elastic IP quota when it plans.
+  statement {
+    sid       = "ReadQuotas"
+    actions   = ["servicequotas:GetServiceQuota", "servicequotas:GetAWSDefaultServiceQuota"]
     resources = ["*"]
   }
 

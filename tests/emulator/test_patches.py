@@ -1479,6 +1479,24 @@ def test_a_sixth_elastic_ip_is_refused_as_at_the_default_quota(aws: Aws) -> None
     ec2.release_address(AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"])  # room again
 
 
+def test_service_quotas_serve_the_elastic_ip_quota_applied_and_default(aws: Aws) -> None:
+    quotas = aws("service-quotas")
+    applied = quotas.get_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")["Quota"]
+    default = quotas.get_aws_default_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")["Quota"]
+    assert (applied["Value"], default["Value"], applied["QuotaName"]) == (5.0, 5.0, "EC2-VPC Elastic IPs")
+    vpc = quotas.get_aws_default_service_quota(ServiceCode="vpc", QuotaCode="L-F678F1CE")["Quota"]
+    assert vpc["QuotaName"] == "VPCs per Region", "moto's own defaults are served by the new operation too"
+    with pytest.raises(ClientError, match="NoSuchResourceException"):
+        quotas.get_aws_default_service_quota(ServiceCode="ec2", QuotaCode="L-00000000")
+
+
+@shows_gap_of("servicequotas_ec2_elastic_ips")
+def test_service_quotas_know_no_elastic_ip_quota_without_patch(without_patch: Callable[[str], Aws]) -> None:
+    quotas = without_patch("servicequotas_ec2_elastic_ips")("service-quotas")
+    with pytest.raises(ClientError, match="NoSuchResourceException"):
+        quotas.get_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")
+
+
 @shows_gap_of("strict_ec2_address_limit")
 def test_elastic_ips_have_no_limit_without_patch(without_patch: Callable[[str], Aws]) -> None:
     ec2 = without_patch("strict_ec2_address_limit")("ec2")

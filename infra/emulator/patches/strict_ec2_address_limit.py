@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 
-DEFAULT_QUOTA = 5
+from infra.emulator.patches.servicequotas_ec2_elastic_ips import ELASTIC_IP_DEFAULT as DEFAULT_QUOTA
 
 
 def apply() -> None:

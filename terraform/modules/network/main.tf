@@ -21,6 +21,19 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
+# The NAT gateways' Elastic IPs against the region's quota, read at plan time, so that an apply
+# that would fail half-way with AddressLimitExceeded is refused before it starts (see aws_eip.nat).
+data "aws_servicequotas_service_quota" "elastic_ips" {
+  service_code = "ec2"
+  quota_code   = "L-0263D0A3" # EC2-VPC Elastic IPs per region (5 by default)
+}
+
+data "aws_eips" "in_region" {}
+
+data "aws_eips" "this_network" {
+  tags = { Name = "${var.name}-nat-*" }
+}
+
 locals {
   azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
 
@@ -33,6 +46,8 @@ locals {
   database_cidrs = [for i in range(var.az_count) : cidrsubnet(var.cidr, 8, 112 + i)]
 
   nat_count = var.nat_gateways == "single" ? 1 : var.az_count
+  # Addresses in the region not already this network's (on a re-plan its own are counted once).
+  eips_elsewhere = length(data.aws_eips.in_region.allocation_ids) - length(data.aws_eips.this_network.allocation_ids)
 
   flow_log_group_name = "/aws/vpc-flow-logs/${var.name}"
 }
@@ -107,6 +122,14 @@ resource "aws_eip" "nat" {
   tags = merge(var.tags, { Name = "${var.name}-nat-${local.azs[count.index]}" })
 
   depends_on = [aws_internet_gateway.this]
+
+  lifecycle {
+    # The addresses other stacks hold, plus this network's NAT addresses, within the quota.
+    precondition {
+      condition     = local.eips_elsewhere + local.nat_count <= data.aws_servicequotas_service_quota.elastic_ips.value
+      error_message = "${var.name} needs ${local.nat_count} Elastic IP(s) for its NAT gateway(s), and ${local.eips_elsewhere} of the ${data.aws_servicequotas_service_quota.elastic_ips.value} that ${data.aws_region.current.name} allows this account (quota L-0263D0A3) are held elsewhere: request an increase in Service Quotas, or release addresses, before applying."
+    }
+  }
 }
 
 resource "aws_nat_gateway" "this" {

@@ -23,6 +23,18 @@ mock_provider "aws" {
     }
   }
 
+  mock_data "aws_servicequotas_service_quota" {
+    defaults = {
+      value = 5
+    }
+  }
+
+  mock_data "aws_eips" {
+    defaults = {
+      allocation_ids = []
+    }
+  }
+
   mock_data "aws_iam_policy_document" {
     defaults = {
       json = "{}"
@@ -178,6 +190,49 @@ run "tags_are_applied" {
   assert {
     condition     = aws_vpc.this.enable_dns_hostnames && aws_vpc.this.enable_dns_support
     error_message = "DNS support and hostnames must be on."
+  }
+}
+
+# Three NAT addresses with three of the region's five held by other stacks: refused at plan time,
+# before anything is created (AWS would refuse the fourth allocation half-way: AddressLimitExceeded).
+run "refuses_nat_addresses_past_the_elastic_ip_quota" {
+  command = plan
+
+  variables {
+    az_count     = 3
+    nat_gateways = "per_az"
+  }
+
+  override_data {
+    target = data.aws_eips.in_region
+    values = { allocation_ids = ["eipalloc-0a", "eipalloc-0b", "eipalloc-0c"] }
+  }
+
+  expect_failures = [aws_eip.nat]
+}
+
+# On a re-plan the network's own addresses are in the region's count once, not twice.
+run "counts_its_own_nat_addresses_once" {
+  command = plan
+
+  variables {
+    az_count     = 3
+    nat_gateways = "per_az"
+  }
+
+  override_data {
+    target = data.aws_eips.in_region
+    values = { allocation_ids = ["eipalloc-0a", "eipalloc-0b", "eipalloc-1a", "eipalloc-1b", "eipalloc-1c"] }
+  }
+
+  override_data {
+    target = data.aws_eips.this_network
+    values = { allocation_ids = ["eipalloc-1a", "eipalloc-1b", "eipalloc-1c"] }
+  }
+
+  assert {
+    condition     = length(aws_eip.nat) == 3
+    error_message = "two addresses elsewhere and this network's three fit the quota of five"
   }
 }
 
