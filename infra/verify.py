@@ -3,10 +3,10 @@
 Three kinds of check, all against the live account:
 - drift: a second `terraform plan -detailed-exitcode` must be empty;
 - health: every part named in the outputs exists and is in service (the ECS service is ACTIVE with
-  its desired count within the tier's range and running, or else says it waits for its first
-  release, the database and cache available, the
-  load balancer active, every alarm present), and no container is handed the database master user's
-  secret (RDS rotates it; the application signs in as its own role);
+  its desired count within the tier's range and running, and not still waiting for its first
+  release; the database and cache available, the load balancer active, every alarm present), and
+  no container is handed the database master user's secret (RDS rotates it; the application signs
+  in as its own role);
 - policy: the policy engine's rules on the live resources (`infra policy --live`).
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from ecr_images import push
 
 from infra.aws import AwsSession
 from infra.emulator import manager
@@ -162,15 +162,8 @@ def release_first(live: AppliedEnv) -> FirstRelease:
     from infra.delivery.target import Target
 
     before = live.service_and_target()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                   "digest": "sha256:" + hashlib.sha256(f"first-{live.env}".encode()).hexdigest()},
-        "layers": [],
-    })
-    pushed = live.client("ecr").put_image(repositoryName=live.outputs["ecr_repository_name"],
-                                          imageManifest=manifest, imageTag="first-release")
-    image = f"{live.outputs['ecr_repository_url']}@{pushed['image']['imageId']['imageDigest']}"
+    digest = push(live.client("ecr"), live.outputs["ecr_repository_name"], "first-release", f"first-{live.env}")
+    image = f"{live.outputs['ecr_repository_url']}@{digest}"
     deploy(Target(live.env, live.outputs, live.aws, "the live stack's outputs"), image,
            timeout=300, poll=0.2, say=lambda _line: None)
     return FirstRelease(before, image, live.service_and_target())

@@ -106,8 +106,7 @@ class Service:
         self.ecs.update_service(cluster=self.cluster, service=self.name, taskDefinition=arn)
 
     def waiting_for_first_release(self) -> bool:
-        """Terraform's shape before the first deploy: no task wanted (see modules/service)."""
-        return self.describe().get("desiredCount", 0) == 0
+        return _waits_for_first_release(self.describe())
 
     def raise_floor(self, floor: int, say: Callable[[str], None]) -> None:
         """Register the tier's floor with the service's scaling target; AWS moves the count up to it."""
@@ -187,9 +186,10 @@ def deploy(target: Target, image: str, *, timeout: float, poll: float, say: Call
     check_image_present(target, repository_url, digest)
     service = Service(target)
     container_name = target.out("container_name")
-    first = service.waiting_for_first_release()
+    described = service.describe()
+    first = _waits_for_first_release(described)
     floor = _floor(target) if first else 0
-    current = service.current_revision()
+    current = described["taskDefinition"]
     definition, tags = service.task_definition(current)
     registered = current
     if _container(definition, container_name)["image"] == image:
@@ -211,6 +211,11 @@ def deploy(target: Target, image: str, *, timeout: float, poll: float, say: Call
         service.raise_floor(floor, say)
     service.wait_stable(timeout, poll, say)
     return Moved(service.name, current, registered, image)
+
+
+def _waits_for_first_release(service: dict) -> bool:
+    """Terraform's shape before the first deploy: no task wanted (see modules/service)."""
+    return service.get("desiredCount", 0) == 0
 
 
 def _floor(target: Target) -> int:
@@ -235,8 +240,9 @@ def rollback(target: Target, *, timeout: float, poll: float, say: Callable[[str]
     return Moved(service.name, current, previous, image)
 
 
-def retire_deploy_revisions(aws, family: str, scope: dict[str, str | None]) -> list[str]:
-    """Deregister the active revisions of `family` that deploys registered for this stack.
+def retire_deploy_revisions(aws, family: str, scope: dict[str, str | None], keep: frozenset[str] = frozenset()
+                            ) -> list[str]:
+    """Deregister the active revisions of `family` that deploys registered for this stack, but `keep`.
 
     Terraform destroys only the revision it registered; `infra down` calls this first, so that
     tearing an env down leaves none of its deploys' revisions active either (the leftover
@@ -249,7 +255,7 @@ def retire_deploy_revisions(aws, family: str, scope: dict[str, str | None]) -> l
         if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] != family:
             continue  # a prefix match of another family
         tags = tag_dict(ecs.list_tags_for_resource(resourceArn=arn).get("tags"), "key", "value")
-        if PREVIOUS_TAG in tags and in_scope(tags, scope):
+        if PREVIOUS_TAG in tags and in_scope(tags, scope) and arn not in keep:
             ecs.deregister_task_definition(taskDefinition=arn)
             retired.append(arn)
     return retired

@@ -1,27 +1,9 @@
-"""Helpers of the delivery tests: images pushed as CI's build job would, and `terraform output -json` files."""
+"""Helpers of the delivery tests: `terraform output -json` files, and the shared service's state."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
-
-
-def push(ecr, repository: str, tag: str, seed: str) -> str:
-    """Push a (manifest-only) image tagged `tag`; its content depends on `seed`. Returns its digest."""
-    def blob(data: str) -> dict:
-        return {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": len(data),
-                "digest": "sha256:" + hashlib.sha256(data.encode()).hexdigest()}
-
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {**blob(f"config-{seed}"), "mediaType": "application/vnd.docker.container.image.v1+json"},
-        "layers": [blob(f"layer-{seed}")],
-    }
-    answer = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag,
-                           imageManifestMediaType=manifest["mediaType"])
-    return answer["image"]["imageId"]["imageDigest"]
 
 
 def write(path: Path, values: dict) -> Path:
@@ -58,15 +40,9 @@ def running_image(live) -> str:
 def reset_service(live) -> None:
     """Put the service back on its first release (as the `live` fixture left it) and deregister every
     other revision deploys made. Not on Terraform's revision: its image was never pushed."""
-    from infra.delivery.ecs import PREVIOUS_TAG
-    from infra.inventory import tag_dict
+    from infra.delivery.ecs import retire_deploy_revisions
 
     ecs, out = live.client("ecs"), live.outputs
     first = live.first_release.after["service"]["taskDefinition"]
     ecs.update_service(cluster=out["ecs_cluster_name"], service=out["ecs_service_name"], taskDefinition=first)
-    pages = ecs.get_paginator("list_task_definitions").paginate(familyPrefix=out["task_definition_family"],
-                                                                status="ACTIVE")
-    for arn in (a for page in pages for a in page["taskDefinitionArns"]):
-        tags = tag_dict(ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"]).get("tags"), "key", "value")
-        if PREVIOUS_TAG in tags and arn != first:
-            ecs.deregister_task_definition(taskDefinition=arn)
+    retire_deploy_revisions(live.aws, out["task_definition_family"], live.stack.scope, keep=frozenset({first}))

@@ -13,7 +13,8 @@ import uuid
 
 import pytest
 from cli_run import assert_one_line_error, infra
-from delivery_helpers import current_revision, push, registry_env, reset_service, running_image, write
+from delivery_helpers import current_revision, registry_env, reset_service, running_image, write
+from ecr_images import push
 
 from infra.delivery.ecs import PREVIOUS_TAG
 from infra.inventory import tag_dict

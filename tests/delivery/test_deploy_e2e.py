@@ -16,7 +16,8 @@ import uuid
 import psycopg
 import pytest
 from cli_run import infra
-from delivery_helpers import current_revision, push, registry_env, reset_service, running_image
+from delivery_helpers import current_revision, registry_env, reset_service, running_image
+from ecr_images import push
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator, pytest.mark.postgres]
 

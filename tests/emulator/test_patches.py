@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from ecr_images import push
 
 from infra.emulator import PATCH_NAMES, EmulatorInfo
 from infra.toolchain import Toolchain
@@ -393,10 +394,7 @@ def _ecr_service(aws: Aws, name: str, image_ref: str, desired: int = 1) -> dict:
     """A service whose task definition names `image_ref` in repository `name` (which holds one image, tag v1)."""
     ecr, ecs = aws("ecr"), aws("ecs")
     url = ecr.create_repository(repositoryName=name)["repository"]["repositoryUri"]
-    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
-                           "digest": "sha256:" + "1" * 64}, "layers": []}
-    ecr.put_image(repositoryName=name, imageManifest=json.dumps(manifest), imageTag="v1")
+    push(ecr, name, "v1", name)
     ecs.create_cluster(clusterName=name)
     ecs.register_task_definition(
         family=name, containerDefinitions=[{"name": "c", "image": f"{url}{image_ref}", "memory": 128}]
