@@ -70,6 +70,42 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     sys.exit(0)
 
 
+# The region and account the env roots use against the emulator (moto's default account).
+WARM_REGION = "us-east-1"
+WARM_ACCOUNT = "123456789012"
+
+
+def warm(app) -> list[str]:
+    """Build, before the first request, what moto otherwise builds lazily inside it.
+
+    On its first call to a service, moto imports the service, creates its backend (IAM loads some
+    1,600 managed policies; EC2 builds default VPCs) and parses its botocore model, holding one
+    lock that every other first call waits on. A Terraform apply opens with such a burst, and on a
+    loaded 2-core machine the server stalled for about 10 s; the provider's SDK retried a CreateRole
+    whose first attempt had already created the role, and the apply failed with EntityAlreadyExists
+    (a live-lane flake). Warming every service the roots point at the emulator moves that work to
+    start-up, before the server answers its readiness check.
+    """
+    import botocore.session
+    from moto.backends import get_backend
+    from moto.core.utils import get_service_model
+
+    from infra.workspace import ENDPOINT_SERVICES
+
+    # botocore names some services with dashes ("application-autoscaling"); moto and the
+    # provider's endpoint keys do not. Matching without dashes avoids a hand-kept table.
+    models = {name.replace("-", ""): name for name in botocore.session.Session().get_available_services()}
+    warmed = []
+    for service in ENDPOINT_SERVICES:
+        moto_name = "applicationautoscaling" if service == "appautoscaling" else service
+        app.app_instances.setdefault(moto_name, app.create_app(moto_name))
+        backends = get_backend(moto_name)[WARM_ACCOUNT]
+        _ = backends[WARM_REGION if WARM_REGION in backends.regions else "aws"]
+        get_service_model(models[moto_name])
+        warmed.append(service)
+    return warmed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from infra.emulator.patches import PATCH_NAMES, apply_patches
@@ -103,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"patches applied: {', '.join(applied) or '(none)'}", flush=True)
     print(f"patches disabled: {', '.join(sorted(set(disabled))) or '(none)'}", flush=True)
     app = DomainDispatcherApplication(create_backend_app)
+    print(f"services warmed: {', '.join(warm(app))}", flush=True)
     run_simple(
         args.host,
         args.port,

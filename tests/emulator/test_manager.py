@@ -174,3 +174,17 @@ def test_strict_mode_is_on_unless_switched_off(tmp_path: Path, monkeypatch: pyte
     refused = subprocess.run([sys.executable, "-m", "infra.emulator.server", "--port", str(free_port())],
                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=30)
     assert refused.returncode == 2 and "INFRA_EMULATOR_STRICT must be 1" in refused.stderr
+
+
+def test_the_server_warms_every_service_the_roots_point_at_it_before_it_answers(tmp_path: Path) -> None:
+    """A Terraform apply opens with a burst of first calls; moto builds each service lazily under
+    one lock, and under load that stalled the server long enough for the provider to retry a
+    CreateRole that had already succeeded (EntityAlreadyExists). Start-up builds them instead."""
+    from infra.workspace import ENDPOINT_SERVICES
+
+    with running(state_dir=tmp_path) as info:
+        log = info.log_path.read_text()
+    (line,) = [ln for ln in log.splitlines() if ln.startswith("services warmed: ")]
+    assert line.removeprefix("services warmed: ").split(", ") == list(ENDPOINT_SERVICES)
+    # Warming happens before the server listens, so it precedes every request in the log.
+    assert log.index("services warmed: ") < log.index("/moto-api/config")
