@@ -328,7 +328,7 @@ def tiers_doc(terraform_dir: Path) -> dict[str, Any]:
     """tiers.yaml of the tree, checked as infra does (its schema), read once per process."""
     if terraform_dir not in _tiers:
         try:
-            from infra.tiers import load_tiers  # jsonschema: present in checkov's virtualenv too
+            from core.tiers import load_tiers  # jsonschema: present in checkov's virtualenv too
         except ImportError:  # pragma: no cover - a checkov installation without jsonschema
             import yaml
 

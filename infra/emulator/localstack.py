@@ -202,7 +202,7 @@ def probe(endpoint: str, service: str, timeout: float = 30.0) -> str | None:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
     from botocore.parsers import ResponseParserError
 
-    from infra.aws import EMULATOR_CREDENTIALS
+    from core.aws import EMULATOR_CREDENTIALS
 
     if service not in PROBES:
         raise ValueError(f"no probe call for service '{service}'; known: {', '.join(sorted(PROBES))}")
