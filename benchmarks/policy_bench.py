@@ -188,7 +188,7 @@ def report(envs: list[str], ours: dict, theirs: dict | None, repeat: int, import
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    from infra.project import Project
+    from core.project import Project
     from policy import engine, hcl, plan  # noqa: F401 - imported here to time the imports
     from policy.workflows import workflow_environments  # noqa: F401
 

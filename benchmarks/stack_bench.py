@@ -17,9 +17,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from core.project import Project  # noqa: E402
 from infra import verify  # noqa: E402
 from infra.emulator import manager  # noqa: E402
-from infra.project import Project  # noqa: E402
 from infra.stack import Stack  # noqa: E402
 from infra.terraform import Progress  # noqa: E402
 from infra.toolchain import load_toolchain  # noqa: E402

@@ -17,3 +17,15 @@ class InputError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(one_line(str(message)))
+
+
+class InfraError(InputError):
+    """A problem with the user's input, environment or tools, reported in one line."""
+
+    exit_code = 2
+
+
+class CheckFailed(Exception):
+    """A check ran and found violations (exit code 1)."""
+
+    exit_code = 1

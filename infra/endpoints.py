@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
+from core.errors import InfraError
+from core.project import Project
 from infra.emulator import manager
-from infra.errors import InfraError
-from infra.project import Project
 from infra.terraform import Progress
 
 ENDPOINT_ENV = "INFRA_AWS_ENDPOINT"

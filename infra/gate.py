@@ -16,10 +16,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from infra.errors import InfraError
-from infra.project import BOOTSTRAP, Project
+from core.errors import InfraError
+from core.project import BOOTSTRAP, Project
+from core.tfvars import check_tfvars
 from infra.terraform import PlanSummary, Progress, Terraform, fmt_check
-from infra.tfvars import check_tfvars
 from infra.toolchain import Toolchain
 from infra.workspace import prepare
 from policy import runner

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-from infra.aws import AwsSession
-from infra.errors import InfraError
+from core.aws import AwsSession
+from core.errors import InfraError
+from core.scope import in_scope, tag_dict, unserved_reason
 
 
 @dataclass(frozen=True, order=True)
@@ -49,32 +50,6 @@ class Inventory:
 
 class _Unserved(Exception):
     """The endpoint does not serve this service (or this call)."""
-
-
-# Bootstrap marks what it creates with `Stack = bootstrap`; env roots never set it. Its per-env
-# deploy roles also carry `Environment = <env>`, so an env's scope requires the Stack tag absent.
-BOOTSTRAP_STACK_TAG = ("Stack", "bootstrap")
-
-
-def stack_scope(project_name: str, root: str, bootstrap: bool = False) -> dict[str, str | None]:
-    """The default_tags that mark what a root creates (terraform/*/versions.tf); None: tag absent."""
-    if bootstrap:
-        key, value = BOOTSTRAP_STACK_TAG
-        return {"Project": project_name, key: value, "ManagedBy": "terraform"}
-    return {"Project": project_name, "Environment": root, "ManagedBy": "terraform", BOOTSTRAP_STACK_TAG[0]: None}
-
-
-def describe_scope(scope: dict[str, str | None]) -> str:
-    return ", ".join(f"{k}={v}" if v is not None else f"no {k} tag" for k, v in scope.items())
-
-
-def in_scope(tags: dict[str, str], scope: dict[str, str | None]) -> bool:
-    return all(tags.get(k) == v for k, v in scope.items())
-
-
-def tag_dict(items: Iterable[dict] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
-    """AWS's tag lists ([{"Key": k, "Value": v}], or TagKey/TagValue, key/value) as one dict."""
-    return {str(t[key]): str(t[value]) for t in items or [] if key in t and value in t}
 
 
 def _ec2_filters(scope: dict[str, str | None]) -> list[dict]:
@@ -371,19 +346,6 @@ TYPES: dict[str, str | None] = {
     "aws_appconfig_hosted_configuration_version": None, "aws_appconfig_deployment_strategy": None,
     "aws_appconfig_deployment": None,
 }
-
-
-def unserved_reason(exc: Exception) -> str | None:
-    """The endpoint's answer, when a failed call means "this service (or call) is not served here"."""
-    if not isinstance(exc, ClientError):
-        return None
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    if status == 501 or code in ("NotImplemented", "NotImplementedException", "UnknownOperationException"):
-        message = " ".join(str(error.get("Message", "")).split())[:160]
-        return f"HTTP {status} {code}: {message}".rstrip(": ")
-    return None
 
 
 def take(aws: AwsSession, scope: dict[str, str | None], services: Iterable[str] | None = None) -> Inventory:

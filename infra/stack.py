@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import reading
+from core.aws import AwsSession
+from core.errors import InfraError
+from core.project import BOOTSTRAP, Project
+from core.scope import stack_scope
+from core.tfvars import check_tfvars, parse_hcl_file, unquote
 from infra import inventory
-from infra.aws import AwsSession
-from infra.errors import InfraError
-from infra.project import BOOTSTRAP, Project
+from infra.deploy_revisions import retire_deploy_revisions
 from infra.terraform import PlanSummary, Progress, StepFailed, Terraform
-from infra.tfvars import check_tfvars, parse_hcl_file, unquote
 from infra.toolchain import Toolchain
 from infra.workspace import TEARDOWN_OVERRIDE_NAME, Workspace, enable_teardown, prepare
 
@@ -68,7 +70,7 @@ def scope_tags(project: Project, root: str) -> dict[str, str | None]:
     name = unquote(values.get("project") or _variable_default(project.root_dir(root), "project"))
     if not name:
         raise InfraError(f"{project.root_dir(root)}: no `project` value, so the stack's tags are unknown")
-    return inventory.stack_scope(name, root, bootstrap=root == BOOTSTRAP)
+    return stack_scope(name, root, bootstrap=root == BOOTSTRAP)
 
 
 def merge_platform(outputs: dict) -> dict:
@@ -216,8 +218,6 @@ class Stack:
         (they carry the stack's tags), so nothing is lost silently.
         """
         from botocore.exceptions import BotoCoreError, ClientError
-
-        from infra.delivery.ecs import retire_deploy_revisions
 
         if self.root == BOOTSTRAP:
             return

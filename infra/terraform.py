@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.aws import EMULATOR_CREDENTIALS
-from infra.errors import InfraError
+from core.aws import EMULATOR_CREDENTIALS
+from core.errors import InfraError
 from infra.toolchain import Toolchain
 from infra.workspace import Workspace
 

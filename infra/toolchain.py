@@ -24,7 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.errors import InfraError
+from core.errors import InfraError
 
 MIN_TERRAFORM = (1, 11)
 PROVIDER = "registry.terraform.io/hashicorp/aws"

@@ -60,10 +60,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from core.project import REPO_ROOT
 from policy.model import Finding, Resource, Source, Unknown, has_unknown
 from policy.rules import ALL_RULES, Context, Rule
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TERRAFORM_DIR = REPO_ROOT / "terraform"
 ENV_VAR = "RPY_CHECKOV_ENV"
 BOOTSTRAP = "bootstrap"
@@ -328,7 +328,7 @@ def tiers_doc(terraform_dir: Path) -> dict[str, Any]:
     """tiers.yaml of the tree, checked as infra does (its schema), read once per process."""
     if terraform_dir not in _tiers:
         try:
-            from infra.tiers import load_tiers  # jsonschema: present in checkov's virtualenv too
+            from core.tiers import load_tiers  # jsonschema: present in checkov's virtualenv too
         except ImportError:  # pragma: no cover - a checkov installation without jsonschema
             import yaml
 

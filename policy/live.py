@@ -61,9 +61,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
-from infra import inventory
-from infra.aws import DEFAULT_REGION, client_options
-from infra.aws import emulator_boto3_session as emulator_session
+from core.aws import DEFAULT_REGION, client_options
+from core.aws import emulator_boto3_session as emulator_session
+from core.scope import in_scope, stack_scope, tag_dict, unserved_reason
 from policy import engine
 from policy.model import Finding, Level, PolicyInputError, Resource, Source, Unknown
 from policy.rules import ALL_RULES, Context, Rule
@@ -174,7 +174,7 @@ def root_settings(root_dir: Path) -> dict[str, Any]:
 
 def scope_tags(project_name: str, env: str) -> dict[str, str | None]:
     """What marks the env's objects: the same scope as the harness's leftover inventory (None: tag absent)."""
-    return inventory.stack_scope(project_name, env)
+    return stack_scope(project_name, env)
 
 
 def resources_from_live(
@@ -196,7 +196,7 @@ def resources_from_live(
         raise PolicyInputError("live: env must be a non-empty string")
     if project_name is None:
         if root_dir is None:
-            from infra.project import REPO_ROOT
+            from core.project import REPO_ROOT
 
             root_dir = REPO_ROOT / "terraform" / "envs" / env
         project_name = root_settings(root_dir).get("project")
@@ -334,7 +334,7 @@ class _Reader:
         try:
             read(self)
         except ClientError as exc:
-            reason = inventory.unserved_reason(exc)
+            reason = unserved_reason(exc)
             if reason is not None:
                 self.skipped[service] = reason
                 return
@@ -360,7 +360,7 @@ class _Reader:
             yield from getattr(client, operation)(**kwargs).get(key) or []
 
     def in_scope(self, tags: dict[str, str]) -> bool:
-        return inventory.in_scope(tags, self.scope)
+        return in_scope(tags, self.scope)
 
     def named(self, name: str) -> bool:
         return name == self.prefix or name.startswith(self.prefix + "-")
@@ -387,7 +387,7 @@ def _ec2(r: _Reader) -> None:
     flt = [{"Name": f"tag:{k}", "Values": [v]} for k, v in r.scope.items() if v is not None]
     groups: dict[str, str] = {}
     for sg in r.pages("ec2", "describe_security_groups", "SecurityGroups", Filters=flt):
-        tags = inventory.tag_dict(sg.get("Tags"))
+        tags = tag_dict(sg.get("Tags"))
         if not r.in_scope(tags):
             continue
         default = sg.get("GroupName") == "default"
@@ -415,10 +415,10 @@ def _ec2(r: _Reader) -> None:
                 "cidr_ipv4": rule.get("CidrIpv4"), "cidr_ipv6": rule.get("CidrIpv6"),
                 "prefix_list_id": rule.get("PrefixListId"),
                 "referenced_security_group_id": (rule.get("ReferencedGroupInfo") or {}).get("GroupId"),
-                "description": rule.get("Description"), "tags": inventory.tag_dict(rule.get("Tags")),
+                "description": rule.get("Description"), "tags": tag_dict(rule.get("Tags")),
             })
     for nat in r.pages("ec2", "describe_nat_gateways", "NatGateways", Filter=flt):
-        tags = inventory.tag_dict(nat.get("Tags"))
+        tags = tag_dict(nat.get("Tags"))
         if not r.in_scope(tags) or nat.get("State") in ("deleted", "deleting", "failed"):
             continue
         addresses = nat.get("NatGatewayAddresses") or [{}]
@@ -428,13 +428,13 @@ def _ec2(r: _Reader) -> None:
             "connectivity_type": nat.get("ConnectivityType", "public"), "tags": tags,
         })
     for eip in ec2.describe_addresses(Filters=flt).get("Addresses", []):
-        tags = inventory.tag_dict(eip.get("Tags"))
+        tags = tag_dict(eip.get("Tags"))
         if r.in_scope(tags):
             ident = eip.get("AllocationId") or eip.get("PublicIp", "?")
             r.add("aws_eip", ident, {"id": ident, "allocation_id": eip.get("AllocationId"),
                                      "public_ip": eip.get("PublicIp"), "domain": eip.get("Domain"), "tags": tags})
     for subnet in r.pages("ec2", "describe_subnets", "Subnets", Filters=flt):
-        tags = inventory.tag_dict(subnet.get("Tags"))
+        tags = tag_dict(subnet.get("Tags"))
         if r.in_scope(tags):
             r.add("aws_subnet", tags.get("Name", subnet["SubnetId"]), {
                 "id": subnet["SubnetId"], "vpc_id": subnet.get("VpcId"), "cidr_block": subnet.get("CidrBlock"),
@@ -470,7 +470,7 @@ def _elbv2(r: _Reader) -> None:
     tags: dict[str, dict[str, str]] = {}
     for chunk in _chunks(sorted(lbs), 20):
         for desc in elb.describe_tags(ResourceArns=chunk).get("TagDescriptions", []):
-            tags[desc["ResourceArn"]] = inventory.tag_dict(desc.get("Tags"))
+            tags[desc["ResourceArn"]] = tag_dict(desc.get("Tags"))
     for arn, lb in lbs.items():
         if not r.in_scope(tags.get(arn, {})):
             continue
@@ -519,7 +519,7 @@ def _elb(r: _Reader) -> None:
     for chunk in _chunks(sorted(lbs), 20):
         for desc in elb.describe_tags(LoadBalancerNames=chunk).get("TagDescriptions", []):
             lb = lbs[desc["LoadBalancerName"]]
-            tags = inventory.tag_dict(desc.get("Tags"))
+            tags = tag_dict(desc.get("Tags"))
             if r.in_scope(tags):
                 r.add("aws_elb", lb["LoadBalancerName"], {
                     "id": lb["LoadBalancerName"], "name": lb["LoadBalancerName"],
@@ -530,7 +530,7 @@ def _elb(r: _Reader) -> None:
 
 def _rds(r: _Reader) -> None:
     for cluster in r.pages("rds", "describe_db_clusters", "DBClusters"):
-        tags = inventory.tag_dict(cluster.get("TagList"))
+        tags = tag_dict(cluster.get("TagList"))
         if not r.in_scope(tags):
             continue
         secret = cluster.get("MasterUserSecret")
@@ -551,7 +551,7 @@ def _rds(r: _Reader) -> None:
             "tags": tags,
         })
     for inst in r.pages("rds", "describe_db_instances", "DBInstances"):
-        tags = inventory.tag_dict(inst.get("TagList"))
+        tags = tag_dict(inst.get("TagList"))
         if not r.in_scope(tags):
             continue
         common = {
@@ -583,7 +583,7 @@ def _elasticache(r: _Reader) -> None:
     ec = r.client("elasticache")
 
     def tags_of(arn: str | None) -> dict[str, str]:
-        return inventory.tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")) if arn else {}
+        return tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")) if arn else {}
 
     for group in r.pages("elasticache", "describe_replication_groups", "ReplicationGroups"):
         if group.get("Status") == "deleting":
@@ -638,7 +638,7 @@ def _ecs(r: _Reader) -> None:
     for _family, (_revision, arn) in sorted(latest.items()):
         # By ARN: describing a family name gives moto's newest revision even when it is INACTIVE.
         described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-        task, tags = described["taskDefinition"], inventory.tag_dict(described.get("tags"), "key", "value")
+        task, tags = described["taskDefinition"], tag_dict(described.get("tags"), "key", "value")
         if tags and not r.in_scope(tags):
             continue  # a revision tagged as another env's (or another root's)
         platform = task.get("runtimePlatform")
@@ -656,14 +656,14 @@ def _ecs(r: _Reader) -> None:
     clusters = list(r.pages("ecs", "list_clusters", "clusterArns"))
     for chunk in _chunks(clusters, 100):
         for cluster in ecs.describe_clusters(clusters=chunk, include=["TAGS"]).get("clusters", []):
-            tags = inventory.tag_dict(cluster.get("tags"), "key", "value")
+            tags = tag_dict(cluster.get("tags"), "key", "value")
             if cluster.get("status") != "ACTIVE" or not r.in_scope(tags):
                 continue
             arns = list(r.pages("ecs", "list_services", "serviceArns", cluster=cluster["clusterArn"]))
             for names in _chunks(arns, 10):
                 for svc in ecs.describe_services(cluster=cluster["clusterArn"], services=names,
                                                  include=["TAGS"]).get("services", []):
-                    tags = inventory.tag_dict(svc.get("tags"), "key", "value")
+                    tags = tag_dict(svc.get("tags"), "key", "value")
                     if svc.get("status") == "INACTIVE" or not r.in_scope(tags):
                         continue
                     network = (svc.get("networkConfiguration") or {}).get("awsvpcConfiguration")
@@ -719,7 +719,7 @@ def _logs(r: _Reader) -> None:
 def _cloudwatch(r: _Reader) -> None:
     cw = r.client("cloudwatch")
     for alarm in r.pages("cloudwatch", "describe_alarms", "MetricAlarms"):
-        tags = inventory.tag_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
+        tags = tag_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
         if not r.in_scope(tags):
             continue
         r.add("aws_cloudwatch_metric_alarm", alarm["AlarmName"], {
@@ -747,7 +747,7 @@ def _s3(r: _Reader) -> None:
     for bucket in s3.list_buckets().get("Buckets", []):
         name = bucket["Name"]
         tagging = optional(s3.get_bucket_tagging, ("NoSuchTagSet", "NoSuchBucket"), Bucket=name)
-        tags = inventory.tag_dict((tagging or {}).get("TagSet"))
+        tags = tag_dict((tagging or {}).get("TagSet"))
         if not r.in_scope(tags):
             continue
         r.add("aws_s3_bucket", name, {"id": name, "bucket": name, "arn": f"arn:aws:s3:::{name}", "tags": tags})
@@ -782,7 +782,7 @@ def _s3(r: _Reader) -> None:
 def _ecr(r: _Reader) -> None:
     ecr = r.client("ecr")
     for repo in r.pages("ecr", "describe_repositories", "repositories"):
-        tags = inventory.tag_dict(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
+        tags = tag_dict(ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags"))
         if not r.in_scope(tags):
             continue
         scanning = repo.get("imageScanningConfiguration")
@@ -812,7 +812,7 @@ def _iam(r: _Reader) -> None:
         name = role["RoleName"]
         if str(role.get("Path", "")).startswith("/aws-service-role/"):
             continue  # service-linked: AWS's, not the env's
-        tags = inventory.tag_dict(iam.list_role_tags(RoleName=name).get("Tags"))
+        tags = tag_dict(iam.list_role_tags(RoleName=name).get("Tags"))
         if not r.in_scope(tags):
             continue
         # ListRoles leaves the permissions boundary out; GetRole has it.
@@ -831,7 +831,7 @@ def _iam(r: _Reader) -> None:
             r.add("aws_iam_role_policy_attachment", f"{name}/{attached['PolicyName']}", {
                 "id": f"{name}-{attached['PolicyArn']}", "role": name, "policy_arn": attached["PolicyArn"]})
     for policy in r.pages("iam", "list_policies", "Policies", Scope="Local"):
-        tags = inventory.tag_dict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags"))
+        tags = tag_dict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags"))
         if not r.in_scope(tags):
             continue
         version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
@@ -842,7 +842,7 @@ def _iam(r: _Reader) -> None:
         })
     for user in r.pages("iam", "list_users", "Users"):
         name = user["UserName"]
-        if not r.in_scope(inventory.tag_dict(iam.list_user_tags(UserName=name).get("Tags"))):
+        if not r.in_scope(tag_dict(iam.list_user_tags(UserName=name).get("Tags"))):
             continue
         for policy_name in r.pages("iam", "list_user_policies", "PolicyNames", UserName=name):
             doc = iam.get_user_policy(UserName=name, PolicyName=policy_name).get("PolicyDocument")
@@ -859,7 +859,7 @@ def _iam(r: _Reader) -> None:
     for provider in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
         arn = provider["Arn"]
         described = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-        tags = inventory.tag_dict(described.get("Tags"))
+        tags = tag_dict(described.get("Tags"))
         if r.in_scope(tags):
             r.add("aws_iam_openid_connect_provider", arn.rsplit("/", 1)[-1], {
                 "id": arn, "arn": arn, "url": described.get("Url"), "client_id_list": described.get("ClientIDList"),
@@ -872,7 +872,7 @@ def _secrets(r: _Reader) -> None:
     # Secrets scheduled for deletion are not listed; the one RDS keeps a master password in is not tagged
     # as the env's (it belongs to the cluster, and is checked with it).
     for secret in r.pages("secretsmanager", "list_secrets", "SecretList"):
-        tags = inventory.tag_dict(secret.get("Tags"))
+        tags = tag_dict(secret.get("Tags"))
         if not r.in_scope(tags):
             continue
         described = sm.describe_secret(SecretId=secret["ARN"])
@@ -896,7 +896,7 @@ def _kms(r: _Reader) -> None:
         meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if meta.get("KeyManager") == "AWS" or meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
             continue
-        tags = inventory.tag_dict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+        tags = tag_dict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
         if not r.in_scope(tags):
             continue
         ours[meta["KeyId"]] = meta["Arn"]
@@ -925,7 +925,7 @@ def _sns(r: _Reader) -> None:
     sns = r.client("sns")
     for topic in r.pages("sns", "list_topics", "Topics"):
         arn = topic["TopicArn"]
-        tags = inventory.tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
+        tags = tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
         if r.in_scope(tags):
             policy = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {}).get("Policy")
             r.add("aws_sns_topic", arn.rsplit(":", 1)[-1], {"id": arn, "arn": arn, "name": arn.rsplit(":", 1)[-1],

@@ -22,10 +22,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core import inputs as operator_inputs
 from core import reading
-from infra import inputs as operator_inputs
-from infra import inventory
-from infra.project import BOOTSTRAP, Project
+from core.project import BOOTSTRAP, Project
+from core.scope import describe_scope
 from policy import cost, engine, hcl, live, plan
 from policy.model import EnvResult, Finding, Level, PolicyInputError, Resource, Source
 from policy.scanners import suppressions as supp
@@ -90,7 +90,7 @@ def run_env(project: Project, env: str, options: Options,
 
     say(env, "hcl policy")
     with steps.step("hcl policy"):
-        # What the operator has not set is read as the stand-ins the emulator plans with (infra.inputs):
+        # What the operator has not set is read as the stand-ins the emulator plans with (core.inputs):
         # the HCL is judged as the plan is, not with every use of a missing input unknown.
         hcl_resources = hcl.load_env_root(root, env, repo_root=repo_root,
                                           inputs=operator_inputs.stand_ins(project, env))
@@ -118,7 +118,7 @@ def run_env(project: Project, env: str, options: Options,
             found = live.resources_from_live(options.live_session, env, endpoint_url=options.live_endpoint,
                                              root_dir=root)
             if not found:
-                scope = inventory.describe_scope(found.scope)
+                scope = describe_scope(found.scope)
                 skipped = f" ({len(found.skipped)} services not served)" if found.skipped else ""
                 raise PolicyInputError(f"live: nothing tagged {scope} on {options.live_endpoint or 'AWS'}"
                                        f"{skipped}: is {env} applied there?")

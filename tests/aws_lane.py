@@ -25,9 +25,9 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from core.aws import AwsSession  # noqa: E402
+from core.project import Project  # noqa: E402
 from infra import inventory  # noqa: E402 (the repository's own packages, importable from the path above)
-from infra.aws import AwsSession  # noqa: E402
-from infra.project import Project  # noqa: E402
 from infra.stack import scope_tags  # noqa: E402
 
 LANE = "make test-aws"

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from ecr_images import push
 
-from infra.aws import AwsSession
+from core.aws import AwsSession
+from core.project import REPO_ROOT, Project
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV, check_reachable
-from infra.project import REPO_ROOT, Project
 from infra.stack import Stack, applied
 from infra.terraform import Progress, Terraform
 from infra.toolchain import load_toolchain

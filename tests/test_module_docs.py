@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shutil
 
+from core.project import REPO_ROOT
 from infra import docs
-from infra.project import REPO_ROOT
 
 TERRAFORM = REPO_ROOT / "terraform"
 

@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
+from core.errors import InfraError
+from core.project import REPO_ROOT
+from core.tiers import check_tiers, node_count
 from infra import docs
-from infra.errors import InfraError
-from infra.project import REPO_ROOT
-from infra.tiers import check_tiers, node_count
 
 
 def test_committed_tier_file_is_valid(project):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import InfraError
 from infra import toolchain
-from infra.errors import InfraError
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import uuid
 
 from botocore.exceptions import ClientError
 
+from core.errors import InfraError
 from infra.delivery.target import Target
-from infra.errors import InfraError
 
 # Output of the env's root -> what the secret is, for messages.
 APP_SECRETS = {"jwt_secret_arn": "the JWT signing key"}

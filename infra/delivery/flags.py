@@ -18,8 +18,8 @@ from pathlib import Path
 import jsonschema
 
 from core import reading
+from core.errors import InfraError
 from infra.delivery.target import Target
-from infra.errors import InfraError
 
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,62}\Z")
 VARIANT = re.compile(r"^[a-z][a-z0-9_-]{0,30}\Z")

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlparse
 
+from core.errors import InfraError
 from infra.delivery.target import Target
-from infra.errors import InfraError
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from core import reading
-from infra.errors import CheckFailed, InfraError
+from core.errors import CheckFailed, InfraError
 
 HISTORY_TABLE = "infra_schema_history"
 PLATFORM_HISTORY_TABLE = "infra_platform_schema_history"

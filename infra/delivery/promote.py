@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.errors import InfraError
 from infra.delivery.target import Target
-from infra.errors import InfraError
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}\Z")
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core import reading
-from infra.errors import InfraError
+from core.errors import InfraError
 
 RECORD_ENV = "INFRA_DEPLOY_RECORD"
 

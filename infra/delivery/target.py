@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import reading
-from infra.aws import AwsSession
-from infra.errors import InfraError
+from core.aws import AwsSession
+from core.errors import InfraError
 from infra.stack import merge_platform
 
 

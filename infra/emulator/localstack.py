@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.project import REPO_ROOT
 from infra.emulator.manager import (
     _OPENER,
     DEFAULT_STATE_DIR,
@@ -58,8 +59,7 @@ HEALTH_PATH = "/_localstack/health"
 # It answers about 1-2 s after the start on this machine; the rest is headroom for a loaded one.
 START_TIMEOUT = 60.0
 STOP_GRACE = 10.0
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_VENV = _REPO_ROOT / ".venv-tools" / "localstack"
+DEFAULT_VENV = REPO_ROOT / ".venv-tools" / "localstack"
 VENV_ENV = "INFRA_LOCALSTACK_VENV"
 INSTALL_HINT = "run `make test-localstack` (it installs LocalStack into .venv-tools/localstack)"
 
@@ -202,7 +202,7 @@ def probe(endpoint: str, service: str, timeout: float = 30.0) -> str | None:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
     from botocore.parsers import ResponseParserError
 
-    from infra.aws import EMULATOR_CREDENTIALS
+    from core.aws import EMULATOR_CREDENTIALS
 
     if service not in PROBES:
         raise ValueError(f"no probe call for service '{service}'; known: {', '.join(sorted(PROBES))}")

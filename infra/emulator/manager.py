@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.project import REPO_ROOT
+
 HOST = "127.0.0.1"
 STATE_FILE = "emulator.json"
 LOG_FILE = "emulator.log"
 START_TIMEOUT = 30.0
 STOP_GRACE = 5.0
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_STATE_DIR = _REPO_ROOT / ".infra"
+DEFAULT_STATE_DIR = REPO_ROOT / ".infra"
 
 
 class EmulatorError(RuntimeError):
@@ -174,7 +175,7 @@ def start(
     for name in disabled_patches:
         cmd += ["--disable-patch", name]
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
 
     with open(log_path, "wb") as log:
@@ -184,7 +185,7 @@ def start(
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=str(_REPO_ROOT),
+            cwd=str(REPO_ROOT),
             start_new_session=True,
         )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from infra.errors import InfraError
+from core.errors import InfraError
 from infra.workflows import lint, trust
 from policy.model import Finding, Level, Severity, Source
 from policy.scanners import suppressions as supp

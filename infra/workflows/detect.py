@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.errors import InfraError
+from core.errors import InfraError
 from infra.workflows.filters import matches_pattern
 
 NONE = "none"

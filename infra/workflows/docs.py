@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import reading
-from infra.errors import InfraError
+from core.errors import InfraError
 from infra.workflows.simulate import Event, JobRun, load, simulate, triggers
 
 DOC_DIR = "docs"

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from infra.errors import InfraError
+from core.errors import InfraError
 
 TOKEN = re.compile(r"""
     \s*(?:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from infra.errors import InfraError
+from core.errors import InfraError
 
 
 @lru_cache(maxsize=512)

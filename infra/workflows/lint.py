@@ -19,8 +19,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from infra.errors import InfraError
-from infra.project import REPO_ROOT
+from core.errors import InfraError
+from core.project import REPO_ROOT
 
 
 def tool(name: str) -> str:

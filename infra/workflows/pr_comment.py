@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import reading
-from infra.errors import InfraError
+from core.errors import InfraError
 
 MARKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
 # GitHub refuses comment bodies over 65536 characters.

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core import reading
-from infra.errors import InfraError
+from core.errors import InfraError
 from infra.workflows.detect import NONE, Ref, detect
 from infra.workflows.expressions import Evaluator, interpolate, truthy, unwrap, uses_status_function
 from infra.workflows.filters import included

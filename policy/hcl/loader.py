@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.tfvars import is_configuration
 from policy.hcl.expr import Constants, Scope, evaluate, evaluate_constant
 from policy.hcl.json_syntax import parse_json_file
 from policy.hcl.parse import Attribute, Block, Body, Traversal, Where, input_error, parse_file, read_text
@@ -122,13 +123,6 @@ def _labels(block: Block, count: int) -> tuple[str, ...]:
 def _is_override(path: Path) -> bool:
     stem = path.name.removesuffix(".json").removesuffix(".tf")
     return stem == "override" or stem.endswith("_override")
-
-
-def is_configuration(path: Path) -> bool:
-    """Terraform's choice of files: *.tf and *.tf.json, but not hidden files or editors' backups."""
-    name = path.name
-    return (name.endswith((".tf", ".tf.json")) and not name.startswith(".") and not name.endswith("~")
-            and not (name.startswith("#") and name.endswith("#")))
 
 
 def load_config(directory: Path, shown: Callable[[Path], str]) -> ModuleConfig:

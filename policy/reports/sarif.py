@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from core.project import REPO_ROOT
 from policy.model import EnvResult, Finding
 from policy.reports.common import (
     category,
@@ -48,7 +49,6 @@ from policy.reports.common import (
 TOOL_NAME = "rupaya-policy"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "sarif-schema-2.1.0.json"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FINGERPRINT = "rupayaFinding/v1"
 
 _LEVEL = {"blocking": "error", "overridden": "warning", "advisory": "note", "unknown": "note"}

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from core import reading
-from infra.errors import InfraError
-from infra.project import REPO_ROOT
+from core.errors import InfraError
+from core.project import REPO_ROOT
 
 _MODULE_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
 

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.errors import InfraError
+from core.errors import InfraError
 from policy.model import Finding, Level, Severity, Source
 from policy.scanners._tools import (
     ScanTiming,

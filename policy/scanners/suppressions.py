@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from core import reading
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy.model import Finding, Level, PolicyInputError, Severity, Source
 from policy.scanners._tools import scan_timings
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from core import reading
-from infra.errors import InfraError
+from core.errors import InfraError
 from policy.model import Finding, Level, Severity, Source
 from policy.scanners._tools import (
     ScanTiming,

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from infra.errors import InfraError
-from infra.project import REPO_ROOT, Project
+from core.errors import InfraError
+from core.project import REPO_ROOT, Project
 from infra.terraform import Terraform
 from infra.toolchain import load_toolchain
 from infra.workspace import OVERRIDE_NAME, prepare

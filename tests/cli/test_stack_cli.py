@@ -11,7 +11,7 @@ import shutil
 import pytest
 from cli_run import assert_one_line_error, closed_port, infra  # tests/cli_run.py
 
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 
 
 @pytest.mark.parametrize("command", ["up", "down", "verify"])

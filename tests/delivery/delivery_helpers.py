@@ -40,7 +40,7 @@ def running_image(live) -> str:
 def reset_service(live) -> None:
     """Put the service back on its first release (as the `live` fixture left it) and deregister every
     other revision deploys made. Not on Terraform's revision: its image was never pushed."""
-    from infra.delivery.ecs import retire_deploy_revisions
+    from infra.deploy_revisions import retire_deploy_revisions
 
     ecs, out = live.client("ecs"), live.outputs
     first = live.first_release.after["service"]["taskDefinition"]

@@ -16,8 +16,8 @@ from cli_run import assert_one_line_error, infra
 from delivery_helpers import current_revision, registry_env, reset_service, running_image, write
 from ecr_images import push
 
-from infra.delivery.ecs import PREVIOUS_TAG
-from infra.inventory import tag_dict
+from core.scope import tag_dict
+from infra.deploy_revisions import PREVIOUS_TAG
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 

@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from cli_run import assert_one_line_error, infra
 
+from core.errors import CheckFailed, InfraError
+from core.project import REPO_ROOT
 from infra.delivery import migrate
-from infra.errors import CheckFailed, InfraError
-from infra.project import REPO_ROOT
 
 pytestmark = pytest.mark.postgres
 

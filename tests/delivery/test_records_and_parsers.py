@@ -8,11 +8,10 @@ import json
 import pytest
 from cli_run import assert_one_line_error, closed_port, infra
 
-from core.errors import InputError
+from core.errors import InfraError, InputError
+from core.project import REPO_ROOT
 from infra.delivery import flags, health, summary, target
 from infra.delivery.record import Record
-from infra.errors import InfraError
-from infra.project import REPO_ROOT
 
 
 def test_a_record_is_written_whole_and_refuses_another_envs_or_garbage(tmp_path):

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from core.project import REPO_ROOT
 from infra.emulator import (
     PATCH_NAMES,
     Emulator,
@@ -28,7 +29,6 @@ from infra.emulator.manager import STATE_FILE
 
 pytestmark = pytest.mark.emulator
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _gone(pid: int) -> bool:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from hostile import assert_kept, run
 
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())["cases"]

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import InputError
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy.scanners import suppressions
 
 EXAMPLES = int(os.environ.get("INFRA_FUZZ_EXAMPLES", "25"))

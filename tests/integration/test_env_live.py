@@ -13,10 +13,10 @@ import os
 
 import pytest
 
+from core.scope import tag_dict
 from infra import inventory
 from infra.cli import main
-from infra.delivery.ecs import PREVIOUS_TAG
-from infra.inventory import tag_dict
+from infra.deploy_revisions import PREVIOUS_TAG
 from infra.stack import resource_type
 
 ENVS = [

@@ -13,14 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.aws import AwsSession
+from core.errors import InfraError
+from core.project import BOOTSTRAP, Project
+from core.tfvars import parse_hcl_file
 from infra import inventory
-from infra.aws import AwsSession
 from infra.cli import main
-from infra.errors import InfraError
-from infra.project import BOOTSTRAP, Project
 from infra.stack import Stack, TeardownFailed, resource_type, scope_tags
 from infra.terraform import Progress, StepFailed, first_error
-from infra.tfvars import parse_hcl_file
 
 REGISTRY = "module.platform.module.registry"
 

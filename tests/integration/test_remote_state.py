@@ -16,10 +16,10 @@ import urllib.parse
 
 import pytest
 
-from infra.project import BOOTSTRAP, Project
+from core.project import BOOTSTRAP, Project
+from core.tfvars import check_tfvars, unquote
 from infra.stack import Stack, applied, resource_type
 from infra.terraform import Progress, StepFailed
-from infra.tfvars import check_tfvars, unquote
 from infra.workspace import s3_backend
 
 pytestmark = [pytest.mark.apply, pytest.mark.integration, pytest.mark.terraform, pytest.mark.emulator]

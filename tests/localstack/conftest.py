@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.aws import AwsSession
+from core.aws import AwsSession
+from core.errors import InfraError
 from infra.emulator import localstack
 from infra.endpoints import check_reachable
-from infra.errors import InfraError
 from infra.terraform import Progress, Terraform
 
 LANE_HINT = "run `make test-localstack` (pytest -m localstack)"

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 import pytest
 from botocore.exceptions import ClientError
 
+from core.project import Project
+from core.scope import stack_scope
+from core.tfvars import check_tfvars, unquote
 from infra import inventory
 from infra.emulator import localstack
-from infra.project import Project
 from infra.terraform import Progress, Terraform
-from infra.tfvars import check_tfvars, unquote
 from infra.workspace import Workspace, prepare
 
 pytestmark = [pytest.mark.localstack, pytest.mark.terraform]
@@ -77,7 +78,7 @@ def dev(project, toolchain, lane_endpoint, tmp_path_factory, state_of, aws):
     tf = Terraform(toolchain, ws, Progress(quiet=True))
     tf.init()
     name = unquote(check_tfvars(project.root_dir(ENV))["project"])
-    live = Dev(ws, tf, subset_plan={}, full_plan=_plan(tf, ws), scope=inventory.stack_scope(name, ENV))
+    live = Dev(ws, tf, subset_plan={}, full_plan=_plan(tf, ws), scope=stack_scope(name, ENV))
     live.subset_plan = _plan(tf, ws, TARGET_ARGS)
     try:
         yield live

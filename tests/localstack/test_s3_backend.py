@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.project import BOOTSTRAP, Project
+from core.project import BOOTSTRAP, Project
+from core.tfvars import check_tfvars, unquote
 from infra.terraform import Progress, Terraform
-from infra.tfvars import check_tfvars, unquote
 from infra.workspace import Workspace, prepare, s3_backend
 
 pytestmark = [pytest.mark.localstack, pytest.mark.terraform]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.project import Project
+from core.project import Project
 
 
 def pytest_generate_tests(metafunc):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.tiers import node_count
+from core.tiers import node_count
 
 
 def test_subnets_per_az_and_nat_count(plan):

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.project import Project
 from infra.cli import main
-from infra.project import Project
 from infra.terraform import Progress, StepFailed, Terraform
 from infra.workspace import prepare
 from policy.rules import rule_index

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from core.errors import InputError
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy import catalog
 from policy.model import PolicyInputError, Unknown
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.project import REPO_ROOT, Project
+from core.project import REPO_ROOT, Project
 from policy import checkov_adapter as adapter
 from policy.model import Resource, Source, Unknown, is_unknown
 from policy.rules import ALL_RULES, Rule, rule_index

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import InputError
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy import catalog, cost
 from policy.model import PolicyInputError, Resource, Source, Unknown
 from policy.plan import resources_from_plan

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from infra.project import BOOTSTRAP, REPO_ROOT, Project
+from core.project import BOOTSTRAP, REPO_ROOT, Project
 from infra.terraform import Progress, Terraform
 from infra.workspace import prepare
 from policy import runner

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from core.errors import InputError
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy.hcl import evaluate_expression, load_root, load_root_result
 from policy.model import PolicyInputError, Resource, Unknown, has_unknown
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import InputError
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy.hcl import evaluate_expression, load_root
 from policy.model import PolicyInputError
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "benchmarks" / "policy_bench.py"
 NUMBER = re.compile(r"^\d+\.\d{3}$")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.errors import InfraError
-from infra.project import BOOTSTRAP, REPO_ROOT, Project
+from core.errors import InfraError
+from core.project import BOOTSTRAP, REPO_ROOT, Project
 from infra.terraform import Progress, Terraform
 from infra.workspace import prepare
 from policy.model import Level, Source

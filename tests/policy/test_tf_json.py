@@ -16,7 +16,7 @@ import pytest
 from cli_run import assert_one_line_error, infra
 from hcl_to_json import convert_tree
 
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 from policy.hcl import load_root_result, provider_blocks
 from policy.model import Unknown
 

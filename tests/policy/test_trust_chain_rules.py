@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.project import REPO_ROOT, Project
+from core.project import REPO_ROOT, Project
 from policy import engine
 from policy.hcl.loader import evaluate_root
 from policy.iam.analysis import Principal

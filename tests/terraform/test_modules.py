@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 
 pytestmark = pytest.mark.terraform
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from infra.project import REPO_ROOT
+from core.project import REPO_ROOT
 
 SCRIPTS = REPO_ROOT / "scripts" / "ci"
 

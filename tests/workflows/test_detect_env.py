@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cli_run import assert_one_line_error, infra
 
-from infra.errors import InfraError
-from infra.project import Project
+from core.errors import InfraError
+from core.project import Project
 from infra.workflows.detect import detect
 
 DELIVERY = Project.discover().delivery  # tiers.yaml's own rules: the tests read what the workflows read

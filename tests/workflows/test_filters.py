@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.errors import InfraError
+from core.errors import InfraError
 from infra.workflows.filters import included, matches_pattern
 
 

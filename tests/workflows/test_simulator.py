@@ -9,9 +9,8 @@ import shutil
 import pytest
 from cli_run import assert_one_line_error, infra
 
-from core.errors import InputError
-from infra.errors import InfraError
-from infra.project import REPO_ROOT, Project
+from core.errors import InfraError, InputError
+from core.project import REPO_ROOT, Project
 from infra.workflows.expressions import Evaluator, interpolate
 from infra.workflows.simulate import Event, which
 

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from cli_run import assert_one_line_error, infra
 
-from infra.project import REPO_ROOT, Project
+from core.project import REPO_ROOT, Project
 from infra.workflows import check, trust
 from infra.workflows.simulate import Event, which
 

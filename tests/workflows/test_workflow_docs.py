@@ -8,8 +8,8 @@ import shutil
 import pytest
 from cli_run import assert_one_line_error, infra
 
-from infra.errors import InfraError
-from infra.project import REPO_ROOT, Project
+from core.errors import InfraError
+from core.project import REPO_ROOT, Project
 from infra.workflows import docs
 
 DELIVERY = Project.discover().delivery

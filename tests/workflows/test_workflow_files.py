@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from infra.project import REPO_ROOT, Project
+from core.project import REPO_ROOT, Project
 from infra.workflows import lint
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"

@@ -13,8 +13,14 @@ import hcl2
 from lark.exceptions import LarkError, UnexpectedInput
 
 from core import reading
-from infra.errors import InfraError
-from policy.hcl.loader import is_configuration
+from core.errors import InfraError
+
+
+def is_configuration(path: Path) -> bool:
+    """Terraform's choice of files: *.tf and *.tf.json, but not hidden files or editors' backups."""
+    name = path.name
+    return (name.endswith((".tf", ".tf.json")) and not name.startswith(".") and not name.endswith("~")
+            and not (name.startswith("#") and name.endswith("#")))
 
 
 def parse_hcl_file(path: Path) -> dict:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import reading
-from infra.aws import AwsSession
-from infra.errors import InfraError
-from infra.project import BOOTSTRAP, Project
-from infra.tfvars import check_tfvars, parse_hcl_file, unquote
+from core.aws import AwsSession
+from core.errors import InfraError
+from core.project import BOOTSTRAP, Project
+from core.tfvars import check_tfvars, parse_hcl_file, unquote
 
 # The emulator's stand-in domain: `.internal` is reserved for private use (ICANN, 2024), so no real
 # zone or mailbox can be reached through it.

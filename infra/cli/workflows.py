@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from infra.cli import Context, cli, pass_ctx
-from infra.errors import InfraError
+from core.errors import InfraError
+from infra.cli.context import Context, pass_ctx
 from infra.workflows.detect import detect
 
 
@@ -21,7 +21,7 @@ def _inputs(values: tuple[str, ...]) -> dict[str, str]:
     return inputs
 
 
-@cli.command("detect-env")
+@click.command("detect-env")
 @click.option("--event", required=True, help="github.event_name: push, pull_request, workflow_dispatch, ...")
 @click.option("--ref", required=True, help="github.ref: refs/heads/BRANCH or refs/tags/TAG.")
 @click.option("--base-ref", help="github.base_ref of a pull_request: the branch it merges into.")
@@ -34,7 +34,7 @@ def detect_env(ctx: Context, event: str, ref: str, base_ref: str | None, inputs:
     ctx.progress.say(f"{decision.environment}: {decision.reason}")
 
 
-@cli.group()
+@click.group()
 def workflows() -> None:
     """The GitHub Actions workflows: which run for an event (simulated from the YAML), and their docs."""
 
@@ -84,7 +84,7 @@ def workflows_which(
 def workflows_check(ctx: Context, github_dir: Path | None) -> None:
     """actionlint, yamllint, shellcheck, zizmor (auditor) and the CI trust rules; exit 1 on any finding
     that is neither mended nor suppressed in policy/suppressions.yaml."""
-    from infra.errors import CheckFailed
+    from core.errors import CheckFailed
     from infra.workflows.check import run
 
     project = ctx.project
@@ -111,7 +111,7 @@ def workflows_check(ctx: Context, github_dir: Path | None) -> None:
 @pass_ctx
 def workflows_docs(ctx: Context, check: bool) -> None:
     """Write docs/WORKFLOWS_*.md and docs/UNIFIED_DEPLOYMENT_ARCHITECTURE.md from the workflow files."""
-    from infra.errors import CheckFailed
+    from core.errors import CheckFailed
     from infra.workflows import docs
 
     repo = ctx.project.terraform_dir.parent
@@ -129,7 +129,7 @@ def workflows_docs(ctx: Context, check: bool) -> None:
         click.echo(f"{'wrote' if changed else 'unchanged'} {path.relative_to(repo)}")
 
 
-@cli.command("pr-comment")
+@click.command("pr-comment")
 @click.option("--marker", required=True, help="What identifies the comment (e.g. gate, plan-prod).")
 @click.option("--body-file", required=True, type=click.Path(path_type=Path), help="Markdown to post.")
 def pr_comment(marker: str, body_file: Path) -> None:
@@ -138,3 +138,6 @@ def pr_comment(marker: str, body_file: Path) -> None:
 
     posted = from_environment(marker, body_file)
     click.echo(f"{posted.action} {posted.url}")
+
+
+COMMANDS = (detect_env, workflows, pr_comment)

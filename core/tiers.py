@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 
 from core import reading
-from infra.errors import InfraError
+from core.errors import InfraError
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "tiers.schema.json"
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from infra.errors import InfraError
-from infra.tiers import load_tiers
+from core.errors import InfraError
+from core.tiers import load_tiers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

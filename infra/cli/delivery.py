@@ -1,7 +1,8 @@
-"""The delivery subcommands of `infra` (promote, deploy, migrate, health, rollback, summary, flags).
+"""The delivery commands of `infra`: promote, deploy, rollback, migrate, health, summary, flags,
+secrets and plan-review.
 
-Each reads the env's names and endpoints from its Terraform outputs (see target.py), appends what
-it did to the deployment record (record.py), and ends with one line: what happened, or why not.
+Each reads the env's names and endpoints from its Terraform outputs (infra/delivery/target.py), appends what
+it did to the deployment record (infra/delivery/record.py), and ends with one line: what happened, or why not.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 import click
 
 from core import reading
-from infra.cli import ENDPOINT_HELP, Context, _open_stack, cli, pass_ctx
+from core.errors import CheckFailed, InfraError
+from infra.cli.context import ENDPOINT_HELP, Context, open_stack, pass_ctx
 from infra.delivery import ecs
 from infra.delivery import flags as flags_mod
 from infra.delivery import health as health_mod
@@ -24,7 +26,6 @@ from infra.delivery.record import RECORD_ENV, Record
 from infra.delivery.summary import render
 from infra.delivery.target import Target, check_env, read_outputs_file
 from infra.endpoints import ENDPOINT_ENV, check_reachable
-from infra.errors import CheckFailed, InfraError
 
 OUTPUTS_HELP = (
     "`terraform output -json` of the env's root ('-': stdin); without it, the env `infra up` applied in this checkout"
@@ -33,7 +34,7 @@ ENV_HELP = "dev, staging or prod."
 
 
 def open_target(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None) -> Target:
-    from infra.aws import AwsSession
+    from core.aws import AwsSession
 
     ctx.project.check_env(env)
     if outputs:
@@ -43,7 +44,7 @@ def open_target(ctx: Context, env: str, outputs: str | None, aws_endpoint: str |
         if endpoint:
             check_reachable(endpoint)
         return Target(env, values, AwsSession(endpoint), source)
-    stack = _open_stack(ctx, env, aws_endpoint)
+    stack = open_stack(ctx, env, aws_endpoint)
     if not stack.state_addresses():
         raise InfraError(
             f"{env} is not up on {stack.where} (no state at {stack.workspace.state_file}); "
@@ -101,7 +102,7 @@ def run_step(ctx: Context, env: str, step: str, sources: tuple, record_path: str
     return _recorded(record, step, started, lambda: work(target), **detail), record, started
 
 
-@cli.command()
+@click.command()
 @click.option("--from", "source_env", required=True, help="Env whose registry holds the image.")
 @click.option("--to", "target_env", required=True, help="Env to copy it to.")
 @click.option("--digest", required=True, help="sha256:<64 hex> of the image (as built once, in CI).")
@@ -145,7 +146,7 @@ def promote(
     click.echo(f"{digest} {verb} {target_env} ({done.target}); deploy it with --image {done.image}")
 
 
-@cli.command()
+@click.command()
 @click.option("--env", "env", required=True, help=ENV_HELP)
 @click.option("--image", help="<repository URL>@sha256:<digest> in this env's repository.")
 @click.option("--digest", help="sha256:<digest>: the image of that digest in this env's repository (from the outputs).")
@@ -195,7 +196,7 @@ def deploy(
         click.echo(f"{env}: {moved.service} already runs {moved.image} on {ecs.revision_name(moved.current)}; stable")
 
 
-@cli.command()
+@click.command()
 @click.option("--env", "env", required=True, help=ENV_HELP)
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait for the service to be stable.")
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between stability checks.")
@@ -237,7 +238,7 @@ def rollback(
     )
 
 
-@cli.command()
+@click.command()
 @click.option("--env", "env", required=True, help=ENV_HELP)
 @click.option(
     "--migrations",
@@ -301,7 +302,7 @@ def migrate(
     click.echo(f"{env}: applied {len(result.applied)} migration(s); {result.already} were already applied")
 
 
-@cli.command()
+@click.command()
 @click.option("--env", "env", required=True, help=ENV_HELP)
 @click.option("--url", help="Health URL to poll (default: service_url + health_check_path from the outputs).")
 @click.option("--deadline", default=300.0, show_default=True, help="Overall seconds before giving up.")
@@ -336,7 +337,7 @@ def health(
     click.echo(f"{env} is healthy: {detail}")
 
 
-@cli.command()
+@click.command()
 @click.option("--env", "env", required=True, help=ENV_HELP)
 @click.option("--record", "record_path", metavar="PATH", help=f"Deployment record (env: {RECORD_ENV}).")
 @click.option(
@@ -365,7 +366,7 @@ def summary(ctx: Context, env: str, record_path: str | None, output: str | None)
 # --- feature flags ----------------------------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def flags() -> None:
     """Feature flags on AWS AppConfig: list, enable, disable, canary, ab (validated before written)."""
 
@@ -451,7 +452,7 @@ def flags_ab(ctx: Context, name: str, variants: str, env: str, outputs: str | No
 # --- the application's secrets -----------------------------------------------------------------------
 
 
-@cli.group("secrets")
+@click.group("secrets")
 def secrets_group() -> None:
     """The application's own secrets (the JWT signing key): their values, never Terraform's."""
 
@@ -480,7 +481,7 @@ def _read_json(path: Path, what: str) -> dict:
     return data
 
 
-@cli.group("plan-review")
+@click.group("plan-review")
 def plan_review() -> None:
     """What a plan job hands on: the plan with its secrets redacted, and the fingerprint the apply checks."""
 
@@ -537,3 +538,6 @@ def plan_review_verify(plan_path: Path, reviewed: Path) -> None:
         raise CheckFailed("the plan is no longer the reviewed one (state or AWS changed since): "
                           + "; ".join(found[:10]) + (f"; and {len(found) - 10} more" if len(found) > 10 else ""))
     click.echo(f"the plan makes exactly the reviewed changes ({len(expected['changes'])})")
+
+
+COMMANDS = (promote, deploy, rollback, migrate, health, summary, flags, secrets_group, plan_review)

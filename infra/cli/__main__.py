@@ -1,0 +1,7 @@
+"""`python -m infra.cli`."""
+
+import sys
+
+from infra.cli.root import main
+
+sys.exit(main())

@@ -1,0 +1,80 @@
+"""What every command module shares: the context object, its decorator, and opening an env's stack."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from core.errors import InfraError
+from core.project import Project
+from core.tfvars import check_tfvars
+from infra.emulator import manager
+from infra.endpoints import ENDPOINT_ENV
+from infra.terraform import Progress
+from infra.toolchain import load_toolchain
+
+ENDPOINT_HELP = "AWS-compatible endpoint to use instead of the embedded emulator (env: INFRA_AWS_ENDPOINT)"
+
+
+class Context:
+    def __init__(self, terraform_dir: str | None, quiet: bool):
+        self._terraform_dir = terraform_dir
+        self.progress = Progress(quiet=quiet)
+        self.console = Console(soft_wrap=False)
+
+    @property
+    def project(self) -> Project:
+        return Project.discover(self._terraform_dir)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def stack_endpoint(project: Project, url: str | None, progress: Progress, *, start: bool) -> str:
+    """The endpoint a stack lives on: --aws-endpoint, else the running emulator, else (up) a new one.
+
+    A stack must outlive the command, so unlike plan and gate this never uses a throw-away emulator.
+    """
+    from infra.endpoints import check_reachable
+
+    url = url or os.environ.get(ENDPOINT_ENV)
+    if url:
+        check_reachable(url.rstrip("/"))
+        return url.rstrip("/")
+    running = manager.status(project.state_dir)
+    if running is not None:
+        return running.endpoint
+    if not start:
+        raise InfraError("no emulator is running, so no env is up on it (`infra up --env ENV` starts one)")
+    try:
+        info = manager.start(state_dir=project.state_dir)
+    except manager.EmulatorError as exc:
+        raise InfraError(f"cannot start the emulator: {exc}") from None
+    progress.say(f"emulator started at {info.endpoint} (stop it with `infra emulator stop`)")
+    return info.endpoint
+
+
+def open_stack(ctx: Context, env: str, aws_endpoint: str | None, *, start: bool = False):
+    from infra.stack import Stack
+
+    project = ctx.project
+    project.check_env(env)
+    check_tfvars(project.env_dir(env))
+    toolchain = load_toolchain(project.state_dir)
+    endpoint = stack_endpoint(project, aws_endpoint, ctx.progress, start=start)
+    return Stack(project, toolchain, env, endpoint, ctx.progress)
+
+
+def print_outputs(ctx: Context, outputs: dict) -> None:
+    table = Table(title="outputs", title_justify="left")
+    table.add_column("name")
+    table.add_column("value", overflow="fold")
+    for name, value in sorted(outputs.items()):
+        if name != "platform":
+            table.add_row(name, value if isinstance(value, str) else json.dumps(value))
+    ctx.console.print(table)
+

@@ -1,0 +1,263 @@
+"""The commands on the Terraform tree as a whole: plan, inputs, gate, policy, cost, tiers, docs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from core import inputs as operator_inputs
+from core import reading
+from core.errors import CheckFailed, InfraError
+from core.project import BOOTSTRAP, REPO_ROOT
+from core.tfvars import check_tfvars
+from infra import docs
+from infra import gate as gate_mod
+from infra.cli.context import ENDPOINT_HELP, Context, pass_ctx
+from infra.emulator import manager
+from infra.endpoints import ENDPOINT_ENV
+from infra.endpoints import aws_endpoint as use_endpoint
+from infra.terraform import Terraform
+from infra.toolchain import load_toolchain
+from infra.workspace import prepare
+
+
+@click.command()
+@click.option("--env", "env", required=True, help="dev, staging or prod.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP)
+@pass_ctx
+def plan(ctx: Context, env: str, aws_endpoint: str | None) -> None:
+    """Init, validate and plan one env against the emulator; writes the plan and its JSON."""
+    project = ctx.project
+    project.check_env(env)
+    check_tfvars(project.env_dir(env))
+    toolchain = load_toolchain(project.state_dir)
+    with use_endpoint(project, aws_endpoint, ctx.progress) as endpoint:
+        ws = prepare(project, env, endpoint)
+        tf = Terraform(toolchain, ws, ctx.progress)
+        tf.init()
+        tf.validate()
+        summary = tf.plan()
+    click.echo(f"{env}: {summary}")
+    click.echo(f"plan: {ws.plan_file}")
+    click.echo(f"json: {ws.plan_json}")
+
+
+@click.command()
+@click.option("--env", "env", default="all", show_default=True,
+              help="dev, staging, prod, bootstrap, or all (every env and bootstrap).")
+@pass_ctx
+def inputs(ctx: Context, env: str) -> None:
+    """Check that the operator's inputs (domain, hosted zone, alarm e-mail, GitHub repository) that the
+    root's tier requires are set, in tfvars or TF_VAR_<name>; one line per root with any missing."""
+    project = ctx.project
+    roots = [*project.envs, BOOTSTRAP] if env == "all" else [env if env == BOOTSTRAP else project.check_env(env)]
+    gaps = []
+    for root in roots:
+        try:
+            operator_inputs.check_inputs(project, root)
+        except InfraError as exc:
+            gaps.append(str(exc))
+            continue
+        click.echo(f"{root}: operator inputs set")
+    if len(gaps) == 1:
+        raise InfraError(gaps[0])
+    if gaps:
+        for line in gaps:
+            click.echo(line, err=True)
+        raise InfraError(f"operator inputs missing in {len(gaps)} roots")
+
+
+@click.command()
+@click.option("--env", "env", default="all", show_default=True, help="dev, staging, prod or all.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP)
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the policy reports go (policy.json, .sarif, .junit.xml, .md); default .infra/reports.")
+@click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy.")
+@pass_ctx
+def gate(ctx: Context, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool) -> None:
+    """The main job for every root: fmt, init, validate, plan against the emulator, our policy on the
+    HCL and the plan, checkov, trivy and cost; one table, and the reports for CI."""
+    project = ctx.project
+    envs = project.resolve_envs(env)
+    if report_dir is not None:
+        reading.check_writable(report_dir / "policy.json", "--report-dir")
+    toolchain = load_toolchain(project.state_dir)
+    source = toolchain.mirror or "registry"
+    ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
+    with use_endpoint(project, aws_endpoint, ctx.progress) as endpoint:
+        results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress, scanners=not no_scanners)
+    gate_mod.print_report(results, ctx.console)
+    policy_results = [r.policy for r in results if r.policy is not None]
+    if policy_results:
+        written = gate_mod.write_reports(policy_results, report_dir or project.state_dir / "reports")
+        ctx.progress.say("reports: " + ", ".join(str(p) for p in written))
+    failed = [r.root for r in results if not r.passed]
+    if failed:
+        raise CheckFailed(f"gate failed for: {', '.join(failed)}")
+
+
+POLICY_FORMATS = ("text", "json", "sarif", "junit", "markdown")
+
+
+def _overrides(values: tuple[str, ...]) -> dict[str, str]:
+    """--override RULE=reason, for soft-mandatory rules (Sentinel's override with a reason)."""
+    from policy.model import Level
+    from policy.rules import rule_index
+
+    rules = rule_index()
+    result = {}
+    for value in values:
+        rule, sep, reason = (part.strip() for part in value.partition("="))
+        if not sep or not rule or not reason:
+            raise InfraError(f"--override {value!r}: expected RULE-ID=reason (a reason is required)")
+        if rule not in rules:
+            raise InfraError(f"--override {rule}: no such rule (see `infra policy --list-rules`)")
+        if rules[rule].level is not Level.SOFT:
+            raise InfraError(f"--override {rule}: {rules[rule].level} rules cannot be overridden at run time; "
+                             "fix the finding or add a reviewed entry to policy/suppressions.yaml")
+        result[rule] = reason
+    return result
+
+
+@click.command()
+@click.option("--env", "env", default="all", show_default=True, help="dev, staging, prod, bootstrap or all.")
+@click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Plan JSON (terraform show -json) to check as well; only with a single --env.")
+@click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS), default="text", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path),
+              help="Write the report here instead of stdout.")
+@click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy (our rules only).")
+@click.option("--live", is_flag=True,
+              help="Check the live resources of the applied env (read through boto3) as well; only with a single "
+                   "--env, not with --plan.")
+@click.option("--aws-endpoint", help=ENDPOINT_HELP + "; with --live: where the env is applied (default: the "
+              "running emulator)")
+@click.option("--override", "overrides", multiple=True, metavar="RULE=REASON",
+              help="Accept a soft-mandatory rule's findings, with a reason (repeatable).")
+@click.option("--list-rules", is_flag=True, help="Print the rules (Markdown table) and exit.")
+@pass_ctx
+def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Path | None, no_scanners: bool,
+           live: bool, aws_endpoint: str | None, overrides: tuple[str, ...], list_rules: bool) -> None:
+    """Sizing, security and cost policy on the HCL of env roots (and a plan JSON, or the live env): 0 clean,
+    1 violations."""
+    from contextlib import nullcontext
+
+    from policy import reports, runner
+    from policy.rules import ALL_RULES
+
+    if list_rules:
+        click.echo(docs.rules_table(), nl=False)
+        return
+    if output is not None:
+        reading.check_writable(output)  # now, not after the whole run
+    if live and plan_json is not None:
+        raise InfraError("--live and --plan are exclusive: check the live env or a plan JSON, not both")
+    if aws_endpoint is not None and not live:
+        raise InfraError("--aws-endpoint is only used with --live")
+    project = ctx.project
+    if live and env in ("all", BOOTSTRAP):
+        raise InfraError(f"--live needs a single env ({', '.join(project.envs)}), not {env}")
+    envs = [BOOTSTRAP, *project.envs] if env == "all" else [env if env == BOOTSTRAP else project.check_env(env)]
+    if plan_json is not None and len(envs) != 1:
+        raise InfraError("--plan needs a single --env: a plan JSON belongs to one env")
+    if live and not (aws_endpoint or os.environ.get(ENDPOINT_ENV)) and manager.status(project.state_dir) is None:
+        raise InfraError("--live: no emulator is running, so no env is up on it; give --aws-endpoint URL "
+                         f"(or {ENDPOINT_ENV}), or apply one with `infra up --env {env}`")
+    with use_endpoint(project, aws_endpoint, ctx.progress) if live else nullcontext(None) as endpoint:
+        live_session = None
+        if live:
+            from policy.live import DEFAULT_REGION, emulator_session, root_settings
+
+            region = root_settings(project.env_dir(envs[0])).get("region") or DEFAULT_REGION
+            # Always the emulator's fake credentials against an endpoint, never the caller's profile.
+            live_session = emulator_session(str(region))
+            ctx.progress.say(f"live: reading {envs[0]} from {endpoint}")
+        options = runner.Options(plan_json=plan_json, scanners=not no_scanners, overrides=_overrides(overrides),
+                                 live_session=live_session, live_endpoint=endpoint)
+        results = [
+            runner.run_env(project, name, options, on_step=lambda e, s: ctx.progress.say(f"-> {e}: {s}"))
+            for name in envs
+        ]
+    text = reports.render(results, fmt, rules=ALL_RULES)
+    if output is not None:
+        reading.write_text(output, text)
+        ctx.progress.say(f"report: {output}")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    if not all(result.passed for result in results):
+        raise CheckFailed(", ".join(r.env for r in results if not r.passed) + ": policy violations")
+
+
+@click.command()
+@click.option("--env", "env", required=True, help="dev, staging or prod.")
+@click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
+              help="Plan JSON to price (default: the env's HCL).")
+@pass_ctx
+def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
+    """Monthly cost estimate of one env from the shipped price table, against its tier's budget."""
+    from policy import cost as cost_mod
+    from policy import hcl, plan, runner
+
+    project = ctx.project
+    project.check_env(env)
+    tier = project.tiers["tiers"][env]
+    if plan_json is not None:
+        resources = plan.resources_from_plan(runner.load_plan(plan_json), env)
+    else:
+        resources = hcl.load_env_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent,
+                                      inputs=operator_inputs.stand_ins(project, env))
+    estimate = cost_mod.estimate(resources, tier)
+    verdict = cost_mod.budget_verdict(estimate, tier, production=env in project.tiers["policy"]["production_tiers"])
+    table = Table(title=f"{env}: monthly cost estimate (us-east-1 on-demand; * = price not confirmed)",
+                  title_justify="left")
+    for column in cost_mod.CostEstimate.COLUMNS:
+        table.add_column(column, overflow="fold")
+    for row in estimate.rows():
+        table.add_row(*row)
+    ctx.console.print(table)
+    click.echo(verdict.message)
+    for note in verdict.notes:
+        click.echo(f"note: {note}")
+    if verdict.at_min == "over":
+        raise CheckFailed(f"{env}: the estimate is over the tier's budget")
+
+
+@click.command()
+@click.option("--write-readme", is_flag=True, help="Rewrite the README's generated tier table in place.")
+@pass_ctx
+def tiers(ctx: Context, write_readme: bool) -> None:
+    """Print the tier table (Markdown) from terraform/tiers.yaml."""
+    table = docs.tier_table(ctx.project.tiers)
+    if not write_readme:
+        click.echo(table, nl=False)
+        return
+    readme = REPO_ROOT / "README.md"
+    readme.write_text(docs.render_readme(readme.read_text(), ctx.project.tiers, readme))
+    click.echo(f"updated {readme}")
+
+
+@click.command("docs")
+@click.option("--write", is_flag=True, help="Rewrite the generated blocks in place.")
+@pass_ctx
+def docs_cmd(ctx: Context, write: bool) -> None:
+    """The generated blocks: the README's tier table and policy rules, and each module README's
+    inputs and outputs (from its variables.tf and outputs.tf)."""
+    readme = REPO_ROOT / "README.md"
+    fresh = {readme: docs.render_readme(readme.read_text(), ctx.project.tiers, readme),
+             **docs.module_readmes(ctx.project.terraform_dir)}
+    stale = [path for path, text in fresh.items() if path.read_text() != text]
+    if write:
+        for path in stale:
+            path.write_text(fresh[path])
+            click.echo(f"updated {path}")
+    elif stale:
+        raise CheckFailed(f"generated blocks are stale in {', '.join(map(str, stale))}; run `infra docs --write`")
+    else:
+        click.echo("generated blocks are up to date")
+
+
+
+COMMANDS = (plan, inputs, gate, policy, cost, tiers, docs_cmd)
