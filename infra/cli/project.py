@@ -226,28 +226,27 @@ def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
 
 
 @click.command()
-@click.option("--write-readme", is_flag=True, help="Rewrite the README's generated tier table in place.")
+@click.option("--write", "--write-readme", "write", is_flag=True,
+              help="Rewrite the tier table in docs/TIERS.md in place.")
 @pass_ctx
-def tiers(ctx: Context, write_readme: bool) -> None:
+def tiers(ctx: Context, write: bool) -> None:
     """Print the tier table (Markdown) from terraform/tiers.yaml."""
     table = docs.tier_table(ctx.project.tiers)
-    if not write_readme:
+    if not write:
         click.echo(table, nl=False)
         return
-    readme = REPO_ROOT / "README.md"
-    readme.write_text(docs.render_readme(readme.read_text(), ctx.project.tiers, readme))
-    click.echo(f"updated {readme}")
+    page, text = docs.tiers_page(REPO_ROOT, ctx.project.tiers)
+    page.write_text(text)
+    click.echo(f"updated {page}")
 
 
 @click.command("docs")
 @click.option("--write", is_flag=True, help="Rewrite the generated blocks in place.")
 @pass_ctx
 def docs_cmd(ctx: Context, write: bool) -> None:
-    """The generated blocks: the README's tier table and policy rules, and each module README's
-    inputs and outputs (from its variables.tf and outputs.tf)."""
-    readme = REPO_ROOT / "README.md"
-    fresh = {readme: docs.render_readme(readme.read_text(), ctx.project.tiers, readme),
-             **docs.module_readmes(ctx.project.terraform_dir)}
+    """The generated blocks: the tier table (docs/TIERS.md), the policy rules (docs/POLICY.md), and
+    each module README's inputs and outputs (from its variables.tf and outputs.tf)."""
+    fresh = {**docs.generated_pages(REPO_ROOT, ctx.project.tiers), **docs.module_readmes(ctx.project.terraform_dir)}
     stale = [path for path, text in fresh.items() if path.read_text() != text]
     if write:
         for path in stale:
