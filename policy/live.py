@@ -1,51 +1,9 @@
 """Resources of one applied env read back through boto3, as the rules see them: live policy.
 
-`resources_from_live(session, env)` asks an AWS endpoint (the embedded moto emulator, a LocalStack,
-or real AWS) what the env really has and returns it as `Resource` objects with `source=LIVE`:
-`type` is the Terraform resource type that declares the object, `values` uses the provider's
-attribute names (nested blocks as lists of dicts, as in a plan's `change.after`), and `address` is
-`<type>.<name>` with the name a person finds in the console (`aws_rds_cluster.rupaya-dev`,
-`aws_cloudwatch_log_group./ecs/rupaya-dev`, `aws_vpc_security_group_ingress_rule.rupaya-dev-db/sgr-…`).
-Every value is what the endpoint says now, so the same rules that judged the HCL and the plan
-judge what was created, including changes made by hand after the apply.
-
-What belongs to the env. Every root tags all it creates through the provider's `default_tags`
-(`Project`, `Environment`, `ManagedBy = terraform`; see terraform/envs/*/versions.tf): an object is
-the env's when it carries all three and no `Stack` tag (bootstrap's marker: its per-env deploy
-roles are tagged with the env's name but belong to bootstrap). Where a service cannot say what
-carries a tag, the env's objects are found through objects that do: the rules of the env's security
-groups (including the tagged default group of its VPC, whatever added them), the listeners of its
-load balancers, the aliases of its KMS keys, the policies and attachments of its IAM roles, the
-companions (encryption, public access block, versioning, policy) of its S3 buckets. ECS task
-definitions are found by family name `<project>-<env>[-…]` (CI registers revisions without tags):
-the latest ACTIVE revision of each family, unless that revision is tagged as another env's. IAM
-groups, which cannot be tagged, by the name prefix `<project>-<env>-`. AWS-managed objects (KMS
-keys, policies, the secret RDS keeps the master password in) are never the env's.
-
-Shapes chosen so that each finding is made once:
-- a security group's rules are `aws_vpc_security_group_ingress_rule` / `_egress_rule` resources (as
-  the modules declare them), and the group itself carries no `ingress`/`egress` attribute;
-- an IAM role's inline policies are `aws_iam_role_policy` resources, and the role carries no
-  `inline_policy` attribute; its managed policies are `aws_iam_role_policy_attachment` resources;
-- an ElastiCache replication group in cluster mode has `num_node_groups` and
-  `replicas_per_node_group`, otherwise `num_cache_clusters` (the arguments its configuration sets,
-  which RPY-SIZ-005 reads to tell the mode); member clusters of a group are not resources.
-
-A service the endpoint does not serve (LocalStack's free tier answers 501 for ECS, RDS, ElastiCache,
-ELBv2, ECR, ...) is skipped and recorded in `LiveResources.skipped` with the endpoint's answer; the
-rest is still read. `evaluate_live` then reports, per rule, which of the types it reads were not
-read, as an "unknown" finding, and a failure that could depend on what was not read (an internet
-ingress rule that is fine on a load balancer's group, when the load balancers could not be read) is
-reported unknown instead of failed. Nothing else is left out silently: an attribute a rule needs
-that the endpoint does not return is an `Unknown` naming the API field, so the rule says "unknown".
-Any other error (no route, access denied, a malformed answer) is a one-line `PolicyInputError`.
-
-Not read live: resource types no rule reads (VPCs, route tables, target groups, parameter and
-subnet groups, ...), the types the cost rule only counts as "not modelled" (EC2 instances, EKS,
-OpenSearch, MSK, ...: the stack has none), and scalable targets of namespaces other than ECS.
-
-`infra policy --env ENV --live` runs this after the HCL policy of the env root (see
-policy/runner.py); `--live` and `--plan` are exclusive.
+`resources_from_live(session, env)` asks an AWS endpoint what the env really has and returns it as
+`Resource` objects with `source=LIVE`, in the provider's attribute names, so that the rules that
+judged the HCL and the plan judge what was created. `infra policy --env ENV --live` runs it. What
+belongs to an env, the shapes chosen and what is not read: docs/POLICY.md, "Live policy".
 """
 
 from __future__ import annotations

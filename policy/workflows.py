@@ -1,8 +1,4 @@
-"""Which GitHub environments the repository's workflows deploy to (for the OIDC trust rule).
-
-Kept apart from policy.runner, which needs the HCL evaluator: the checkov adapter
-(policy/checkov_adapter.py) runs in checkov's virtualenv and reads this too.
-"""
+"""Which GitHub environments the repository's workflows deploy to (for the OIDC trust rule)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from core.project import REPO_ROOT
 
@@ -72,3 +73,40 @@ def test_validate(toolchain, tree, root):
         init(toolchain, cwd)
     proc = terraform(toolchain, cwd, "validate")
     assert proc.returncode == 0, proc.stderr
+
+
+def _validate_dev_with_tiers(toolchain, tmp_path, edit) -> subprocess.CompletedProcess:
+    """`terraform validate` of a copy of the dev root whose tier is known at validate time (the env
+    name written in), after `edit` changed the copy's tiers.yaml."""
+    dst = tmp_path / "terraform"
+    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf"))
+    main = dst / "envs" / "dev" / "main.tf"
+    text = main.read_text()
+    assert "local.tiers.tiers[var.environment]" in text
+    main.write_text(text.replace("local.tiers.tiers[var.environment]", 'local.tiers.tiers["dev"]'))
+    tiers = dst / "tiers.yaml"
+    document = yaml.safe_load(tiers.read_text())
+    edit(document["tiers"]["dev"])
+    tiers.write_text(yaml.safe_dump(document))
+    init(toolchain, main.parent)
+    return terraform(toolchain, main.parent, "validate")
+
+
+def test_terraform_itself_refuses_a_malformed_tier(toolchain, tmp_path):
+    """The platform module's `tier` is an object type, so a tier that misses a section or gives a
+    section a value of the wrong type fails in Terraform, whatever checked tiers.yaml before."""
+    def unchanged(tier):
+        pass
+
+    def cpu_as_words(tier):
+        tier["service"]["cpu"] = "a lot"
+
+    def without_alarms(tier):
+        del tier["alarms"]
+
+    assert _validate_dev_with_tiers(toolchain, tmp_path / "ok", unchanged).returncode == 0
+    wrong_type = _validate_dev_with_tiers(toolchain, tmp_path / "type", cpu_as_words)
+    assert wrong_type.returncode != 0 and "module.platform.var.tier" in wrong_type.stderr
+    assert "a number is required" in wrong_type.stderr, wrong_type.stderr
+    missing = _validate_dev_with_tiers(toolchain, tmp_path / "missing", without_alarms)
+    assert missing.returncode != 0 and 'attribute "alarms" is required' in missing.stderr, missing.stderr

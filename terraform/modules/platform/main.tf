@@ -50,7 +50,7 @@ module "registry" {
   kms_key_arn     = module.security.kms_key_arn
   # Off in every tier; only infra's teardown override (never committed) sets it, so that a
   # throw-away stack holding deployed images can be destroyed.
-  force_delete = try(local.tier.teardown.ecr_force_delete, false)
+  force_delete = local.tier.teardown.ecr_force_delete
   tags         = var.tags
 }
 

@@ -19,15 +19,66 @@ variable "environment" {
 }
 
 variable "tier" {
-  description = "This environment's entry of terraform/tiers.yaml (network, database, cache, service, load_balancer, logs, security, feature_flags, alarms). The infra CLI checks the file against its JSON schema."
-  type        = any
-
-  validation {
-    condition = alltrue([
-      for key in ["network", "database", "cache", "service", "load_balancer", "logs", "security", "feature_flags", "alarms"] : can(var.tier[key])
-    ])
-    error_message = "tier must have the sections network, database, cache, service, load_balancer, logs, security, feature_flags and alarms."
-  }
+  description = "This environment's entry of terraform/tiers.yaml. Only the attributes the module uses are typed; the policy-only ones (allowed classes, budget, delivery) are dropped by the conversion. The infra CLI checks the whole file against its JSON schema first."
+  type = object({
+    network = object({
+      cidr         = string
+      az_count     = number
+      nat_gateways = string
+    })
+    database = object({
+      engine_version        = string
+      instance_class        = string
+      instances             = number
+      backup_retention_days = number
+      deletion_protection   = bool
+      performance_insights  = bool
+    })
+    cache = object({
+      engine_version     = string
+      node_type          = string
+      cluster_mode       = bool
+      shards             = number
+      replicas_per_shard = number
+      multi_az           = bool
+    })
+    service = object({
+      cpu                = number
+      memory             = number
+      min_tasks          = number
+      max_tasks          = number
+      cpu_target_percent = number
+    })
+    load_balancer = object({
+      https               = bool
+      access_logs         = bool
+      deletion_protection = bool
+    })
+    logs = object({
+      retention_days = number
+    })
+    security = object({
+      kms_multi_region            = bool
+      secret_recovery_window_days = number
+    })
+    feature_flags = object({
+      deployment_strategy = string
+    })
+    alarms = object({
+      cpu_percent                = number
+      memory_percent             = number
+      unhealthy_hosts            = number
+      http_5xx_per_5min          = number
+      db_min_freeable_memory_mib = number
+      db_max_connections         = number
+      cache_evictions_per_5min   = number
+      subscriber_required        = bool
+    })
+    # Never in tiers.yaml: only infra's teardown override (never committed) sets it.
+    teardown = optional(object({
+      ecr_force_delete = optional(bool, false)
+    }), {})
+  })
 }
 
 variable "policy" {
