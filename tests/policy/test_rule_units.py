@@ -5,6 +5,7 @@ change of a tier moves the cases with it. (The whole-tree breaks stay in test_br
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -530,7 +531,8 @@ def test_bucket_policy_open_to_everyone_fails():
 def test_key_policy_with_named_administrator_and_users_passes():
     policy = doc(
         allow(["kms:PutKeyPolicy", "kms:DescribeKey"], Principal={"AWS": ROLE_ARN}),
-        allow(["kms:Decrypt", "kms:GenerateDataKey"], Principal={"AWS": "arn:aws:iam::123456789012:role/rupaya-dev-task"}),
+        allow(["kms:Decrypt", "kms:GenerateDataKey"],
+              Principal={"AWS": "arn:aws:iam::123456789012:role/rupaya-dev-task"}),
     )
     assert failures(KmsKeyPrincipals, [res("aws_kms_key", "main", "dev", policy=policy)], "dev") == []
 
@@ -611,6 +613,6 @@ def test_every_rule_has_unit_tests_here():
     """Each rule class is exercised in this file (imported and called in a case above)."""
     from policy.rules import ALL_RULES
 
-    source = open(__file__).read()
+    source = Path(__file__).read_text()
     untested = [r.id for r in ALL_RULES if source.count(r.__name__) < 3]  # the import and two cases at least
     assert untested == []

@@ -79,7 +79,8 @@ def _validate_dev_with_tiers(toolchain, tmp_path, edit) -> subprocess.CompletedP
     """`terraform validate` of a copy of the dev root whose tier is known at validate time (the env
     name written in), after `edit` changed the copy's tiers.yaml."""
     dst = tmp_path / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf"))
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf")
+    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=ignore)
     main = dst / "envs" / "dev" / "main.tf"
     text = main.read_text()
     assert "local.tiers.tiers[var.environment]" in text
