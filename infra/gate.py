@@ -16,13 +16,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from core.errors import InfraError
+from core.errors import InfraError, InputError
 from core.project import BOOTSTRAP, Project
-from core.tfvars import check_tfvars
 from infra.terraform import PlanSummary, Progress, Terraform, fmt_check
 from infra.toolchain import Toolchain
 from infra.workspace import prepare
 from policy import runner
+from policy.hcl.tfvars import check_tfvars
 from policy.model import EnvResult, Finding, PolicyInputError, Source
 
 OK, FAIL, SKIP = "ok", "FAIL", "skipped"
@@ -62,7 +62,7 @@ class RootRun:
         try:
             detail = fn() or ""
             status = OK
-        except InfraError as exc:
+        except InputError as exc:  # the user's input (an InfraError, a malformed tfvars file)
             detail, status = str(exc), FAIL
         self.result.steps.append(StepResult(name, status, detail, time.monotonic() - started))
 

@@ -20,19 +20,18 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from core import reading
 from core.aws import AwsSession
 from core.errors import InfraError
 from core.project import BOOTSTRAP, Project
 from core.scope import stack_scope
-from core.tfvars import check_tfvars, parse_hcl_file, unquote
 from infra import inventory
 from infra.deploy_revisions import retire_deploy_revisions
 from infra.terraform import PlanSummary, Progress, StepFailed, Terraform
 from infra.toolchain import Toolchain
 from infra.workspace import TEARDOWN_OVERRIDE_NAME, Workspace, enable_teardown, prepare
+from policy.hcl.tfvars import check_tfvars, variable_default
 
 # The work copy stacks live in, apart from the gate's plans (label "emulator"): `infra up`, `verify`
 # and `down` and the test harness share it, so the CLI can verify what a test fixture applied.
@@ -67,7 +66,7 @@ class Replan:
 def scope_tags(project: Project, root: str) -> dict[str, str | None]:
     """The default_tags that mark what a root creates (see each root's versions.tf)."""
     values = check_tfvars(project.root_dir(root))
-    name = unquote(values.get("project") or _variable_default(project.root_dir(root), "project"))
+    name = values.get("project") or variable_default(project.root_dir(root), "project")
     if not name:
         raise InfraError(f"{project.root_dir(root)}: no `project` value, so the stack's tags are unknown")
     return stack_scope(name, root, bootstrap=root == BOOTSTRAP)
@@ -77,15 +76,6 @@ def merge_platform(outputs: dict) -> dict:
     """{name: value} of a root's outputs, with an env root's `platform` object merged in at the top."""
     platform = outputs.get("platform")
     return {**outputs, **platform} if isinstance(platform, dict) else outputs
-
-
-def _variable_default(root: Path, variable: str):
-    for tf in sorted(root.glob("*.tf")):
-        for block in parse_hcl_file(tf).get("variable", []):
-            for name, body in block.items():
-                if name.strip('"') == variable:
-                    return body.get("default")
-    return None
 
 
 class Stack:

@@ -15,8 +15,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.inputs import EMULATOR_INPUTS_NAME, check_inputs, write_emulator_inputs
 from core.project import BOOTSTRAP, Project
+from policy.inputs import EMULATOR_INPUTS_NAME, check_inputs, write_emulator_inputs
 
 OVERRIDE_NAME = "infra_emulator_override.tf"
 TEARDOWN_OVERRIDE_NAME = "infra_teardown_override.tf"
@@ -161,7 +161,7 @@ def prepare(
     project: Project, root: str, endpoint: str | None, label: str = "emulator", backend: str | None = None
 ) -> Workspace:
     """Refresh the work copy `label`, point `root` in it at the emulator, and give it stand-ins for
-    the operator's inputs (core.inputs). With no endpoint, the copy runs against AWS itself: the
+    the operator's inputs (policy.inputs). With no endpoint, the copy runs against AWS itself: the
     operator's inputs must then all be given (one line names what is missing)."""
     if endpoint is None:
         check_inputs(project, root)

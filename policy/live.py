@@ -122,12 +122,9 @@ class LiveResources(list):
 
 def root_settings(root_dir: Path) -> dict[str, Any]:
     """The env root's tfvars (project, region, ...), as Terraform reads them."""
-    from policy.hcl.loader import default_tfvars, read_tfvars
+    from policy.hcl.tfvars import check_tfvars
 
-    values: dict[str, Any] = {}
-    for path in default_tfvars(Path(root_dir)):
-        values.update(read_tfvars(path, str(path)))
-    return values
+    return check_tfvars(Path(root_dir))
 
 
 def scope_tags(project_name: str, env: str) -> dict[str, str | None]:

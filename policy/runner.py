@@ -22,11 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from core import inputs as operator_inputs
 from core import reading
 from core.project import BOOTSTRAP, Project
 from core.scope import describe_scope
 from policy import cost, engine, hcl, live, plan
+from policy import inputs as operator_inputs
 from policy.model import EnvResult, Finding, Level, PolicyInputError, Resource, Source
 from policy.scanners import suppressions as supp
 from policy.workflows import workflow_environments
@@ -90,7 +90,7 @@ def run_env(project: Project, env: str, options: Options,
 
     say(env, "hcl policy")
     with steps.step("hcl policy"):
-        # What the operator has not set is read as the stand-ins the emulator plans with (core.inputs):
+        # What the operator has not set is read as the stand-ins the emulator plans with (policy.inputs):
         # the HCL is judged as the plan is, not with every use of a missing input unknown.
         hcl_resources = hcl.load_env_root(root, env, repo_root=repo_root,
                                           inputs=operator_inputs.stand_ins(project, env))

@@ -11,11 +11,11 @@ from rich.table import Table
 
 from core.errors import InfraError
 from core.project import Project
-from core.tfvars import check_tfvars
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV
 from infra.terraform import Progress
 from infra.toolchain import load_toolchain
+from policy.hcl.tfvars import check_tfvars
 
 ENDPOINT_HELP = "AWS-compatible endpoint to use instead of the embedded emulator (env: INFRA_AWS_ENDPOINT)"
 

@@ -8,11 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from core import inputs as operator_inputs
 from core import reading
-from core.errors import CheckFailed, InfraError
+from core.errors import CheckFailed, InfraError, InputError
 from core.project import BOOTSTRAP, REPO_ROOT
-from core.tfvars import check_tfvars
 from infra import docs
 from infra import gate as gate_mod
 from infra.cli.context import ENDPOINT_HELP, Context, pass_ctx
@@ -22,6 +20,8 @@ from infra.endpoints import aws_endpoint as use_endpoint
 from infra.terraform import Terraform
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
+from policy import inputs as operator_inputs
+from policy.hcl.tfvars import check_tfvars
 
 
 @click.command()
@@ -58,7 +58,7 @@ def inputs(ctx: Context, env: str) -> None:
     for root in roots:
         try:
             operator_inputs.check_inputs(project, root)
-        except InfraError as exc:
+        except InputError as exc:
             gaps.append(str(exc))
             continue
         click.echo(f"{root}: operator inputs set")

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.tfvars import is_configuration
-from policy.hcl.expr import Constants, Scope, evaluate, evaluate_constant
+from policy.hcl.expr import Scope, evaluate, evaluate_constant
 from policy.hcl.json_syntax import parse_json_file
-from policy.hcl.parse import Attribute, Block, Body, Traversal, Where, input_error, parse_file, read_text
+from policy.hcl.parse import Attribute, Block, Body, Traversal, Where, input_error, is_configuration, parse_file
 from policy.hcl.parse import clear_cache as clear_parse_cache
 from policy.hcl.policy_document import policy_json
+from policy.hcl.tfvars import default_tfvars, read_tfvars_at
 from policy.hcl.types import convert, parse_type
 from policy.hcl.values import (
     EvalError,
@@ -26,7 +26,6 @@ from policy.hcl.values import (
     SetValue,
     finalize,
     iterate,
-    json_decode,
     materialize,
     to_number,
 )
@@ -743,41 +742,6 @@ def find_repo_root(start: Path) -> Path:
         if (candidate / ".git").exists() or (candidate / "pyproject.toml").is_file():
             return candidate
     return start
-
-
-def default_tfvars(root_dir: Path) -> list[Path]:
-    """terraform.tfvars(.json), then *.auto.tfvars(.json) in lexical order: Terraform's precedence."""
-    files = [root_dir / name for name in ("terraform.tfvars", "terraform.tfvars.json") if (root_dir / name).is_file()]
-    auto = sorted(p for p in root_dir.iterdir()
-                  if p.is_file() and p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
-    return files + auto
-
-
-def read_tfvars(path: Path, shown: str) -> dict[str, Any]:
-    return {name: value for name, (value, _) in read_tfvars_at(path, shown).items()}
-
-
-def read_tfvars_at(path: Path, shown: str) -> dict[str, tuple[Any, str]]:
-    """A tfvars file's values, each with where it was given (for the messages of a type error)."""
-    if path.name.endswith(".json"):
-        try:
-            data = json_decode(read_text(path, shown))
-        except EvalError as exc:
-            raise PolicyInputError(f"{shown}:1:1: {exc}") from None
-        if not isinstance(data, dict):
-            raise PolicyInputError(f"{shown}:1:1: a .tfvars.json file must hold a JSON object")
-        return {name: (value, shown) for name, value in data.items()}
-    parsed = parse_file(path, shown)
-    if parsed.blocks:
-        block = parsed.blocks[0]
-        raise input_error(block.where, f'blocks are not allowed in a .tfvars file ("{block.type}")')
-    values: dict[str, tuple[Any, str]] = {}
-    for name, attr in parsed.attributes.items():
-        try:
-            values[name] = (evaluate(attr.expr, Scope(Constants("a .tfvars file"))), str(attr.where))
-        except EvalError as exc:
-            raise input_error(attr.where, str(exc)) from None
-    return values
 
 
 @dataclass

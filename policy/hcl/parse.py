@@ -725,6 +725,13 @@ def _parse_text(text: str, shown: str, line_offset: int = 0) -> Tree:
         raise PolicyInputError(f"{shown}:{line_offset + 1}:1: {str(exc).splitlines()[0][:120]}") from None
 
 
+def is_configuration(path: Path) -> bool:
+    """Terraform's choice of files: *.tf and *.tf.json, but not hidden files or editors' backups."""
+    name = path.name
+    return (name.endswith((".tf", ".tf.json")) and not name.startswith(".") and not name.endswith("~")
+            and not (name.startswith("#") and name.endswith("#")))
+
+
 def read_text(path: Path, shown: str) -> str:
     return reading.read_text(path, "Terraform file", name=shown)
 

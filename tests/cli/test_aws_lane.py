@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from core.errors import InfraError
+from core.errors import InputError
 from core.project import REPO_ROOT, Project
 from infra.terraform import Terraform
 from infra.toolchain import load_toolchain
@@ -61,5 +61,5 @@ def test_a_root_for_aws_itself_has_no_emulator_in_it(tmp_path, monkeypatch):
     assert 'backend "local"' in override and "provider" not in override and "endpoints" not in override
     env = Terraform(load_toolchain(project.state_dir), ws).env
     assert env["AWS_ACCESS_KEY_ID"] == "real-aws_access_key_id"  # the caller's, not the emulator's "test"
-    with pytest.raises(InfraError, match="prod: operator inputs missing: alarm_email"):
+    with pytest.raises(InputError, match="prod: operator inputs missing: alarm_email"):
         prepare(project, "prod", None, label="aws")

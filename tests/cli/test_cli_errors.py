@@ -42,9 +42,9 @@ def test_bad_provider_mirror_setting(tmp_path):
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ('project = "rupaya"\nenvironment = \n', "terraform.tfvars:2:15: malformed HCL near 'environment ='"),
+        ('project = "rupaya"\nenvironment = \n', "terraform.tfvars:2:15: expected an expression"),
         ('project = "rupaya"\nenviron = "dev"\n', "environ: not declared as a variable"),
-        ('resource "aws_s3_bucket" "x" {}\n', "resource: not declared as a variable"),
+        ('resource "aws_s3_bucket" "x" {}\n', 'blocks are not allowed in a .tfvars file ("resource")'),
         ("\x00\xff\xfe", "holds a NUL character"),
     ],
     ids=["syntax", "undeclared-name", "block-in-tfvars", "binary"],

@@ -16,11 +16,11 @@ import pytest
 from core.aws import AwsSession
 from core.errors import InfraError
 from core.project import BOOTSTRAP, Project
-from core.tfvars import parse_hcl_file
 from infra import inventory
 from infra.cli import main
 from infra.stack import Stack, TeardownFailed, resource_type, scope_tags
 from infra.terraform import Progress, StepFailed, first_error
+from policy.hcl.parse import parse_file
 
 REGISTRY = "module.platform.module.registry"
 
@@ -45,9 +45,11 @@ def test_every_type_the_envs_create_is_known_to_the_inventory(plans):
 def test_scope_tags_are_tags_every_root_sets_by_default(project):
     for root in [BOOTSTRAP, *project.envs]:
         scope = scope_tags(project, root)
-        blocks = parse_hcl_file(project.root_dir(root) / "versions.tf")["provider"][0]
-        provider = {name.strip('"'): body for name, body in blocks.items()}["aws"]
-        default_tags = {name.strip('"') for name in provider["default_tags"][0]["tags"]}
+        versions = project.root_dir(root) / "versions.tf"
+        (provider,) = [b for b in parse_file(versions, str(versions)).blocks if b.type == "provider"
+                       and b.labels == ("aws",)]
+        (tags_block,) = [b for b in provider.body.blocks if b.type == "default_tags"]
+        default_tags = {key.value for key, _ in tags_block.body.attributes["tags"].expr.items}
         required = {k for k, v in scope.items() if v is not None}
         assert required <= default_tags, root
         assert not {k for k, v in scope.items() if v is None} & default_tags, f"{root} sets a tag it must lack"

@@ -17,10 +17,10 @@ import urllib.parse
 import pytest
 
 from core.project import BOOTSTRAP, Project
-from core.tfvars import check_tfvars, unquote
 from infra.stack import Stack, applied, resource_type
 from infra.terraform import Progress, StepFailed
 from infra.workspace import s3_backend
+from policy.hcl.tfvars import check_tfvars
 
 pytestmark = [pytest.mark.apply, pytest.mark.integration, pytest.mark.terraform, pytest.mark.emulator]
 
@@ -67,7 +67,7 @@ def test_each_role_trusts_only_its_repo_env_and_delivery_refs(bootstrap, project
     pull requests) its delivery refs in both the ref and job_workflow_ref claims; plan roles take pull
     requests; forged subjects are excluded everywhere."""
     outputs = bootstrap.outputs()
-    repo = unquote(check_tfvars(project.root_dir(BOOTSTRAP))["github_repository"])
+    repo = check_tfvars(project.root_dir(BOOTSTRAP))["github_repository"]
     audience = project.tiers["policy"]["oidc_audience"]
     iam = bootstrap.aws.client("iam")
     assert set(outputs["deploy_role_arns"]) == set(outputs["plan_role_arns"]) == set(project.envs)

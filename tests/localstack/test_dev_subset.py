@@ -24,11 +24,11 @@ from botocore.exceptions import ClientError
 
 from core.project import Project
 from core.scope import stack_scope
-from core.tfvars import check_tfvars, unquote
 from infra import inventory
 from infra.emulator import localstack
 from infra.terraform import Progress, Terraform
 from infra.workspace import Workspace, prepare
+from policy.hcl.tfvars import check_tfvars
 
 pytestmark = [pytest.mark.localstack, pytest.mark.terraform]
 
@@ -77,7 +77,7 @@ def dev(project, toolchain, lane_endpoint, tmp_path_factory, state_of, aws):
     ws = prepare(work, ENV, lane_endpoint)
     tf = Terraform(toolchain, ws, Progress(quiet=True))
     tf.init()
-    name = unquote(check_tfvars(project.root_dir(ENV))["project"])
+    name = check_tfvars(project.root_dir(ENV))["project"]
     live = Dev(ws, tf, subset_plan={}, full_plan=_plan(tf, ws), scope=stack_scope(name, ENV))
     live.subset_plan = _plan(tf, ws, TARGET_ARGS)
     try:

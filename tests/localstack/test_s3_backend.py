@@ -26,9 +26,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from core.project import BOOTSTRAP, Project
-from core.tfvars import check_tfvars, unquote
 from infra.terraform import Progress, Terraform
 from infra.workspace import Workspace, prepare, s3_backend
+from policy.hcl.tfvars import check_tfvars
 
 pytestmark = [pytest.mark.localstack, pytest.mark.terraform]
 
@@ -118,7 +118,7 @@ def test_github_oidc_provider_and_each_deploy_role_trust_only_their_repo_and_env
     audience = project.tiers["policy"]["oidc_audience"]
     assert provider["ClientIDList"] == [audience]
 
-    repo = unquote(check_tfvars(project.root_dir(BOOTSTRAP))["github_repository"])
+    repo = check_tfvars(project.root_dir(BOOTSTRAP))["github_repository"]
     roles = bootstrap.outputs["deploy_role_arns"]
     assert set(roles) == set(project.envs)
     for env, arn in roles.items():

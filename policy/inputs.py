@@ -16,11 +16,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import reading
 from core.aws import AwsSession
-from core.errors import InfraError
+from core.errors import InputError
 from core.project import BOOTSTRAP, Project
-from core.tfvars import check_tfvars, parse_hcl_file, unquote
+from policy.hcl.tfvars import check_tfvars
+from policy.model import PolicyInputError
 
 # The emulator's stand-in domain: `.internal` is reserved for private use (ICANN, 2024), so no real
 # zone or mailbox can be reached through it.
@@ -57,20 +57,8 @@ def given_values(root_dir: Path, environ: os._Environ | dict | None = None) -> d
     *.auto.tfvars.json together in file-name order."""
     environ = os.environ if environ is None else environ
     values = {name[len("TF_VAR_"):]: value for name, value in environ.items() if name.startswith("TF_VAR_")}
-    values.update(check_tfvars(root_dir))
-    files = [root_dir / "terraform.tfvars.json",
-             *sorted(p for p in root_dir.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))]
-    for path in files:
-        if path.name == EMULATOR_INPUTS_NAME or not path.is_file():
-            continue
-        if path.suffix == ".json":
-            data = reading.read_json(path, "tfvars file", kind="config")
-            if not isinstance(data, dict):
-                raise InfraError(f"{path}: a tfvars JSON file must hold an object of variable values")
-        else:
-            data = {k: v for k, v in parse_hcl_file(path).items() if not k.startswith("__")}
-        values.update(data)
-    return {name: unquote(value) for name, value in values.items()}
+    values.update(check_tfvars(root_dir, skip=[EMULATOR_INPUTS_NAME]))
+    return values
 
 
 def _set(values: dict, name: str, null_ok: bool) -> bool:
@@ -86,11 +74,11 @@ def missing(project: Project, root: str, environ: dict | None = None) -> list[Ne
 
 
 def check_inputs(project: Project, root: str, environ: dict | None = None) -> None:
-    """One line naming every missing input of `root` (an InfraError, exit 2), or nothing."""
+    """One line naming every missing input of `root` (exit 2), or nothing."""
     gaps = missing(project, root, environ)
     if gaps:
         where = project.root_dir(root) / "terraform.tfvars"
-        raise InfraError(f"{root}: operator inputs missing: {'; '.join(g.describe() for g in gaps)} "
+        raise PolicyInputError(f"{root}: operator inputs missing: {'; '.join(g.describe() for g in gaps)} "
                          f"(set them in {where} or as TF_VAR_<name>; README: Using it against real AWS)")
 
 
@@ -121,7 +109,7 @@ def stand_ins(project: Project, root: str, endpoint: str | None = None) -> dict:
     domain when given) and a certificate requested in it."""
     try:
         values = given_values(project.root_dir(root))
-    except InfraError:
+    except InputError:
         return {}  # a malformed tfvars file: whoever reads the root next reports it, in its own words
     name_of_project = str(values.get("project") or "rupaya")
     stand_in = f"{root}.{name_of_project}.{EMULATOR_DOMAIN}"
