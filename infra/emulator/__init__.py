@@ -12,7 +12,6 @@ documented).  Importing this package does not import moto.
 """
 
 from infra.emulator.manager import (
-    Emulator,
     EmulatorError,
     EmulatorInfo,
     free_port,
@@ -26,7 +25,6 @@ from infra.emulator.patches import PATCH_NAMES
 
 __all__ = [
     "PATCH_NAMES",
-    "Emulator",
     "EmulatorError",
     "EmulatorInfo",
     "free_port",

@@ -1,16 +1,9 @@
 """Start, find and stop a LocalStack in host mode, and tell which AWS services an endpoint serves.
 
-LocalStack is the second emulator the project can run against (the first is the embedded moto
-server in ``infra.emulator.manager``, whose API this module mirrors). It is not a dependency of the
-project: ``make test-localstack`` installs localstack-core 4.9.2, pinned by constraints-localstack.txt,
-into a virtualenv of its own (``.venv-tools/localstack``), and this module starts it from there:
-
-    with running(state_dir=tmp) as ls:          # a free loopback port, state under tmp
-        boto3.client("s3", endpoint_url=ls.endpoint, ...)
-
-It runs in host mode (``OVERRIDE_IN_DOCKER=0``; no Docker, no auth token) with a private
-``FILESYSTEM_ROOT`` under the state dir, so it writes nothing outside it. A running LocalStack is
-described by ``<state_dir>/localstack.json`` ({pid, port, endpoint, started_at, log, filesystem_root}).
+LocalStack is the second emulator the project can run against; the process handling it shares with
+the embedded moto server is in ``background.py``. ``make test-localstack`` installs localstack-core
+(pinned by constraints-localstack.txt) into ``.venv-tools/localstack``; it runs in host mode (no Docker,
+no auth token) with a private ``FILESYSTEM_ROOT`` under the state dir.
 
 What an endpoint serves (measured with localstack-core 4.9.2 on Python 3.11, no auth token):
 ``/_localstack/health`` lists 35 services, all "available" until first used, then "running". ECS,
@@ -26,31 +19,17 @@ judged by the probe calls alone.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import subprocess
-import time
 import urllib.error
-import urllib.request
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from core.project import REPO_ROOT
-from infra.emulator.manager import (
-    _OPENER,
-    DEFAULT_STATE_DIR,
-    HOST,
-    EmulatorError,
-    _kill_group,
-    _tail,
-    free_port,
-    pid_alive,
-    port_in_use,
-)
+from infra.emulator.background import HOST, OPENER, BackgroundServer, Launch, ServerInfo
+from infra.emulator.manager import DEFAULT_STATE_DIR, EmulatorError
 
 STATE_FILE = "localstack.json"
 LOG_FILE = "localstack.log"
@@ -156,13 +135,7 @@ class LocalStackError(EmulatorError):
     """Something the user can fix: LocalStack not installed, port in use, it would not start, ..."""
 
 
-@dataclass(frozen=True)
-class LocalStackInfo:
-    endpoint: str
-    port: int
-    pid: int
-    log_path: Path
-    filesystem_root: Path
+LocalStackInfo = ServerInfo
 
 
 # --- what an endpoint serves ----------------------------------------------------------------------
@@ -171,7 +144,7 @@ class LocalStackInfo:
 def health(endpoint: str, timeout: float = 2.0) -> dict | None:
     """LocalStack's ``/_localstack/health`` document, or None when ``endpoint`` is not a LocalStack."""
     try:
-        with _OPENER.open(f"{endpoint.rstrip('/')}{HEALTH_PATH}", timeout=timeout) as resp:
+        with OPENER.open(f"{endpoint.rstrip('/')}{HEALTH_PATH}", timeout=timeout) as resp:
             doc = json.loads(resp.read())
     except (OSError, urllib.error.URLError, ValueError):
         return None
@@ -311,54 +284,39 @@ def _has_localstack(venv: Path) -> bool:
     return any(venv.glob("lib/python3*/site-packages/localstack/runtime/main.py"))
 
 
-def _state_path(state_dir: Path) -> Path:
-    return Path(state_dir) / STATE_FILE
+class _LocalStack(BackgroundServer):
+    name = "LocalStack"
+    state_file = STATE_FILE
+    log_file = LOG_FILE
+    cmdline_marker = b"localstack.runtime.main"
+    ready_path = HEALTH_PATH
+    start_timeout = START_TIMEOUT
+    stop_grace = STOP_GRACE
+    error = LocalStackError
+
+    def answers(self, endpoint: str, timeout: float = 2.0) -> bool:
+        return health(endpoint, timeout) is not None
+
+    def launch(self, port: int, state_dir: Path, python: Path | None = None) -> Launch:
+        fs_root = (state_dir / FILESYSTEM_DIR).resolve()
+        fs_root.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCALSTACK_"))}
+        env.update(_LOCALSTACK_ENV)
+        env.update(GATEWAY_LISTEN=f"{HOST}:{port}", FILESYSTEM_ROOT=str(fs_root), PYTHONUNBUFFERED="1")
+        return Launch([str(python), "-m", "localstack.runtime.main"], env, state_dir,
+                      extra_state={"filesystem_root": str(fs_root)})
 
 
-def _read_state(state_dir: Path) -> dict | None:
-    try:
-        return json.loads(_state_path(state_dir).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _info(state: dict) -> LocalStackInfo:
-    return LocalStackInfo(
-        endpoint=state["endpoint"],
-        port=int(state["port"]),
-        pid=int(state["pid"]),
-        log_path=Path(state["log"]),
-        filesystem_root=Path(state["filesystem_root"]),
-    )
+LOCALSTACK = _LocalStack()
 
 
 def status(state_dir: Path = DEFAULT_STATE_DIR) -> LocalStackInfo | None:
-    """The LocalStack recorded in ``state_dir`` if its process lives and it answers.
-
-    A state file whose process is gone (or is not LocalStack any more) is stale: it is removed and
-    ``None`` is returned. A live one that does not answer also gives ``None`` but keeps its file,
-    so that ``stop`` can end it.
-    """
-    state = _read_state(state_dir)
-    if state is None:
-        return None
-    try:
-        info = _info(state)
-    except (KeyError, TypeError, ValueError):
-        _state_path(state_dir).unlink(missing_ok=True)
-        return None
-    if not _is_localstack(info.pid):
-        _state_path(state_dir).unlink(missing_ok=True)
-        return None
-    return info if answers(info.endpoint) else None
+    """The LocalStack recorded in ``state_dir`` if its process lives and it answers (background.py)."""
+    return LOCALSTACK.status(state_dir)
 
 
-def start(
-    port: int | None = None,
-    state_dir: Path = DEFAULT_STATE_DIR,
-    venv: Path | None = None,
-    timeout: float = START_TIMEOUT,
-) -> LocalStackInfo:
+def start(port: int | None = None, state_dir: Path = DEFAULT_STATE_DIR, venv: Path | None = None,
+          timeout: float = START_TIMEOUT) -> LocalStackInfo:
     """Spawn LocalStack in host mode in the background and wait until its health check answers.
 
     ``port=None`` picks a free loopback port. Raises ``LocalStackError`` when LocalStack is not
@@ -366,132 +324,15 @@ def start(
     silent for ``timeout`` seconds (then its process group is killed); the message names the log.
     """
     python = venv_python(venv)
-    state_dir = Path(state_dir)
-    if status(state_dir) is not None or _state_path(state_dir).exists():
-        state = _read_state(state_dir) or {}
-        raise LocalStackError(
-            f"a LocalStack is already running at {state.get('endpoint')} (pid {state.get('pid')}); stop it first"
-        )
-    if port is None:
-        port = free_port()
-    elif port_in_use(port):
-        raise LocalStackError(f"port {port} is already in use on {HOST}; choose another port or stop what uses it")
-
-    state_dir.mkdir(parents=True, exist_ok=True)
-    log_path = (state_dir / LOG_FILE).resolve()
-    fs_root = (state_dir / FILESYSTEM_DIR).resolve()
-    fs_root.mkdir(parents=True, exist_ok=True)
-    endpoint = f"http://{HOST}:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCALSTACK_"))}
-    env.update(_LOCALSTACK_ENV)
-    env.update(GATEWAY_LISTEN=f"{HOST}:{port}", FILESYSTEM_ROOT=str(fs_root), PYTHONUNBUFFERED="1")
-
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [str(python), "-m", "localstack.runtime.main"],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=str(state_dir),
-            start_new_session=True,
-        )
-
-    try:
-        _wait_healthy(proc, endpoint, log_path, timeout)
-    except BaseException:
-        _kill_group(proc.pid, STOP_GRACE)  # whatever it started goes too, even when it failed
-        raise
-
-    state = {
-        "pid": proc.pid,
-        "port": port,
-        "endpoint": endpoint,
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "log": str(log_path),
-        "filesystem_root": str(fs_root),
-    }
-    _state_path(state_dir).write_text(json.dumps(state, indent=2) + "\n")
-    return _info(state)
-
-
-def _wait_healthy(proc: subprocess.Popen, endpoint: str, log_path: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not answers(endpoint, timeout=1.0):
-        if proc.poll() is not None:
-            raise LocalStackError(
-                f"LocalStack exited with code {proc.returncode} before answering on {endpoint}; "
-                f"last lines of {log_path}:\n{_tail(log_path)}"
-            )
-        if time.monotonic() > deadline:
-            raise LocalStackError(
-                f"LocalStack did not answer {HEALTH_PATH} on {endpoint} within {timeout:.0f}s; "
-                f"last lines of {log_path}:\n{_tail(log_path)}"
-            )
-        time.sleep(0.1)
+    return LOCALSTACK.start(port=port, state_dir=state_dir, timeout=timeout, python=python)
 
 
 def stop(state_dir: Path = DEFAULT_STATE_DIR) -> bool:
-    """Stop the LocalStack recorded in ``state_dir`` (its whole process group); True if one was running.
-
-    Idempotent: no state file, or a stale one, is not an error.
-    """
-    if not _state_path(state_dir).exists():
-        return False
-    state = _read_state(state_dir) or {}
-    was_running = False
-    with contextlib.suppress(KeyError, TypeError, ValueError):
-        pid = int(state["pid"])
-        if _is_localstack(pid):
-            was_running = True
-            _kill_group(pid, STOP_GRACE)
-    _state_path(state_dir).unlink(missing_ok=True)
-    return was_running
+    """Stop the LocalStack recorded in ``state_dir`` (its whole process group); True if one was running."""
+    return LOCALSTACK.stop(state_dir)
 
 
-def _is_localstack(pid: int) -> bool:
-    """``pid`` is alive, leads its own process group and runs LocalStack (not a reused pid)."""
-    if not pid_alive(pid):
-        return False
-    try:
-        if os.getpgid(pid) != pid:
-            return False
-    except ProcessLookupError:
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return True
-    return b"localstack.runtime.main" in cmdline
-
-
-@contextlib.contextmanager
-def running(
-    port: int | None = None,
-    state_dir: Path = DEFAULT_STATE_DIR,
-    venv: Path | None = None,
-    timeout: float = START_TIMEOUT,
-) -> Iterator[LocalStackInfo]:
+def running(port: int | None = None, state_dir: Path = DEFAULT_STATE_DIR, venv: Path | None = None,
+            timeout: float = START_TIMEOUT) -> AbstractContextManager[LocalStackInfo]:
     """Run a LocalStack for the duration of a ``with`` block; always stops it."""
-    info = start(port=port, state_dir=state_dir, venv=venv, timeout=timeout)
-    try:
-        yield info
-    finally:
-        stop(state_dir)
-
-
-class LocalStack:
-    """Object form of the functions above, bound to one state directory."""
-
-    def __init__(self, state_dir: Path = DEFAULT_STATE_DIR, venv: Path | None = None) -> None:
-        self.state_dir = Path(state_dir)
-        self.venv = venv
-
-    def start(self, port: int | None = None) -> LocalStackInfo:
-        return start(port=port, state_dir=self.state_dir, venv=self.venv)
-
-    def stop(self) -> bool:
-        return stop(self.state_dir)
-
-    def status(self) -> LocalStackInfo | None:
-        return status(self.state_dir)
+    return LOCALSTACK.running(port=port, state_dir=state_dir, timeout=timeout, python=venv_python(venv))

@@ -16,7 +16,6 @@ import pytest
 from core.project import REPO_ROOT
 from infra.emulator import (
     PATCH_NAMES,
-    Emulator,
     EmulatorError,
     free_port,
     reset,
@@ -121,20 +120,13 @@ def test_running_stops_even_when_the_block_raises(tmp_path: Path) -> None:
 
 
 def test_reset_wipes_all_resources(tmp_path: Path, client_for: Callable[[str, str], Any]) -> None:
-    emulator = Emulator(tmp_path)
-    info = emulator.start()
-    try:
+    with running(state_dir=tmp_path) as info:
         s3 = client_for(info.endpoint, "s3")
         s3.create_bucket(Bucket="before-reset")
         reset(info.endpoint)
         assert s3.list_buckets()["Buckets"] == []
-        s3.create_bucket(Bucket="again")
-        emulator.reset()
-        assert s3.list_buckets()["Buckets"] == []
-    finally:
-        emulator.stop()
-    with pytest.raises(EmulatorError, match="no emulator is running"):
-        emulator.reset()
+    with pytest.raises(EmulatorError, match="could not reset the emulator"):
+        reset(info.endpoint, timeout=5)
 
 
 def test_disabled_patches_come_from_cli_and_environment(

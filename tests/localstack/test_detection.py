@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from infra.emulator import localstack
+from infra.emulator.background import free_port
 
 pytestmark = [pytest.mark.localstack]
 
@@ -115,7 +116,7 @@ def test_served_services_is_none_for_an_endpoint_that_is_not_localstack(fake_aws
 
 
 def test_served_services_is_none_when_nothing_answers():
-    port = localstack.free_port()
+    port = free_port()
     assert localstack.served_services(f"http://127.0.0.1:{port}", timeout=1) is None
 
 
@@ -153,7 +154,7 @@ def test_an_answer_in_the_wrong_protocol_counts_as_not_served(fake_aws, monkeypa
 
 
 def test_an_unreachable_endpoint_is_an_error_not_a_skip():
-    port = localstack.free_port()
+    port = free_port()
     with pytest.raises(localstack.LocalStackError, match="does not answer"):
         localstack.unserved_services(f"http://127.0.0.1:{port}", ["kms"])
 
