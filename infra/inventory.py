@@ -9,6 +9,10 @@ key pending deletion, an inactive task definition, a secret in its recovery wind
 of another object (a route, a bucket's versioning) that cannot outlive it. A test checks that every
 type in every env's plan is mapped, and that after an apply the inventory finds each object.
 
+Each lister enumerates its service's objects (their states decide what counts as gone); their tags
+come from core.tagged, the reader the live policy uses too: the Resource Groups Tagging API where the
+endpoint serves it, each service's own tag call otherwise.
+
 A service the endpoint does not serve (LocalStack's free tier answers 501 for ECS, RDS, ...) is
 recorded in `Inventory.unchecked` instead of failing: its part of the account was not looked at.
 """
@@ -22,7 +26,8 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 
 from core.aws import AwsSession
 from core.errors import InfraError
-from core.scope import in_scope, tag_dict, unserved_reason
+from core.scope import tag_dict, unserved_reason
+from core.tagged import TaggedReader
 
 
 @dataclass(frozen=True, order=True)
@@ -38,6 +43,7 @@ class Found:
 class Inventory:
     found: list[Found] = field(default_factory=list)
     unchecked: dict[str, str] = field(default_factory=dict)  # service -> why it was not listed
+    tagging_api: str = "not asked"  # whether the Resource Groups Tagging API answered (core.tagged)
 
     def of_type(self, rtype: str) -> list[Found]:
         return [f for f in self.found if f.type == rtype]
@@ -56,17 +62,17 @@ def _ec2_filters(scope: dict[str, str | None]) -> list[dict]:
     return [{"Name": f"tag:{k}", "Values": [v]} for k, v in scope.items() if v is not None]
 
 
-# --- listers: (session, scope) -> iterable of Found ---------------------------------------------
+# --- listers: (session, tag reader) -> iterable of Found------------------------------------------
 
 
-def _ec2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _ec2(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     ec2 = aws.client("ec2")
-    flt = _ec2_filters(scope)
+    flt = _ec2_filters(tags.scope)
 
     # The tag filter narrows the search; the tags are checked again because not every emulator
     # honours the filter on every call (moto ignores it for NAT gateways).
     def tagged(item: dict) -> bool:
-        return in_scope(tag_dict(item.get("Tags")), scope)
+        return tags.owns(tag_dict(item.get("Tags")))
 
     for vpc in filter(tagged, ec2.describe_vpcs(Filters=flt)["Vpcs"]):
         yield Found("aws_vpc", vpc["VpcId"])
@@ -89,13 +95,13 @@ def _ec2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
         yield Found("aws_flow_log", flow["FlowLogId"])
 
 
-def _kms(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _kms(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     kms = aws.client("kms")
     scoped_keys: set[str] = set()
     for page in kms.get_paginator("list_keys").paginate():
         for key in page["Keys"]:
-            tags = tag_dict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
-            if not in_scope(tags, scope):
+            if not tags.owns(tags.tags_of(key.get("KeyArn"), lambda key=key: tag_dict(
+                    kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue"))):
                 continue
             scoped_keys.add(key["KeyId"])
             state = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"].get("KeyState")
@@ -108,95 +114,112 @@ def _kms(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
                 yield Found("aws_kms_alias", alias["AliasName"])
 
 
-def _s3(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _s3(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     s3 = aws.client("s3")
-    for bucket in s3.list_buckets().get("Buckets", []):
+
+    def bucket_tags(name: str) -> dict[str, str]:
         try:
-            tags = tag_dict(s3.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet"))
+            return tag_dict(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchTagSet", "NoSuchBucket"):
-                continue
+                return {}
             raise
-        if in_scope(tags, scope):
-            yield Found("aws_s3_bucket", bucket["Name"])
+
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        if tags.owns(tags.tags_of(f"arn:aws:s3:::{name}", lambda name=name: bucket_tags(name))):
+            yield Found("aws_s3_bucket", name)
 
 
-def _iam(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _iam(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     iam = aws.client("iam")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
-            if in_scope(tag_dict(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags")), scope):
+            if tags.owns(tag_dict(iam.list_role_tags(RoleName=role["RoleName"]).get("Tags"))):
                 yield Found("aws_iam_role", role["RoleName"])
     for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
         for policy in page["Policies"]:
-            if in_scope(tag_dict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags")), scope):
+            if tags.owns(tag_dict(iam.list_policy_tags(PolicyArn=policy["Arn"]).get("Tags"))):
                 yield Found("aws_iam_policy", policy["Arn"])
     for provider in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", []):
-        tags = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=provider["Arn"]).get("Tags")
-        if in_scope(tag_dict(tags), scope):
+        found = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=provider["Arn"]).get("Tags")
+        if tags.owns(tag_dict(found)):
             yield Found("aws_iam_openid_connect_provider", provider["Arn"])
 
 
-def _secrets(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _secrets(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     sm = aws.client("secretsmanager")
     # A secret scheduled for deletion is not listed: it is gone unless someone restores it.
     for page in sm.get_paginator("list_secrets").paginate():
         for secret in page["SecretList"]:
-            if in_scope(tag_dict(secret.get("Tags")), scope):
+            if tags.owns(tag_dict(secret.get("Tags"))):
                 yield Found("aws_secretsmanager_secret", secret["Name"])
 
 
-def _ssm(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _ssm(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     ssm = aws.client("ssm")
     for page in ssm.get_paginator("describe_parameters").paginate():
         for param in page["Parameters"]:
-            tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=param["Name"]).get("TagList")
-            if in_scope(tag_dict(tags), scope):
+            found = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=param["Name"]).get("TagList")
+            if tags.owns(tag_dict(found)):
                 yield Found("aws_ssm_parameter", param["Name"])
 
 
-def _logs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _logs(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     logs = aws.client("logs")
     for page in logs.get_paginator("describe_log_groups").paginate():
         for group in page["logGroups"]:
-            tags = logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags", {})
-            if in_scope(tags, scope):
+            name = group["logGroupName"]
+            if tags.owns(tags.tags_of(group.get("arn"), lambda name=name: logs.list_tags_log_group(
+                    logGroupName=name).get("tags", {}))):
                 yield Found("aws_cloudwatch_log_group", group["logGroupName"])
 
 
-def _cloudwatch(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _owned(tags: TaggedReader, client, operation: str, key: str, arn_field: str, tag_call: str,
+           arn_arg: str) -> Iterator[dict]:
+    """The items of a paginated listing that are in scope, their tags from core.tagged or, where it
+    cannot answer, from the service's own `tag_call` (its tags under "Tags")."""
+    for page in client.get_paginator(operation).paginate():
+        for item in page[key]:
+            arn = item[arn_field]
+
+            def own_call(arn: str = arn) -> dict[str, str]:
+                return tag_dict(getattr(client, tag_call)(**{arn_arg: arn}).get("Tags"))
+
+            if tags.owns(tags.tags_of(arn, own_call)):
+                yield item
+
+
+def _cloudwatch(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     cw = aws.client("cloudwatch")
-    for page in cw.get_paginator("describe_alarms").paginate():
-        for alarm in page["MetricAlarms"]:
-            if in_scope(tag_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags")), scope):
-                yield Found("aws_cloudwatch_metric_alarm", alarm["AlarmName"])
+    for alarm in _owned(tags, cw, "describe_alarms", "MetricAlarms", "AlarmArn",
+                        "list_tags_for_resource", "ResourceARN"):
+        yield Found("aws_cloudwatch_metric_alarm", alarm["AlarmName"])
 
 
-def _sns(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _sns(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     sns = aws.client("sns")
-    for page in sns.get_paginator("list_topics").paginate():
-        for topic in page["Topics"]:
-            if in_scope(tag_dict(sns.list_tags_for_resource(ResourceArn=topic["TopicArn"]).get("Tags")), scope):
-                yield Found("aws_sns_topic", topic["TopicArn"])
+    for topic in _owned(tags, sns, "list_topics", "Topics", "TopicArn", "list_tags_for_resource", "ResourceArn"):
+        yield Found("aws_sns_topic", topic["TopicArn"])
 
 
-def _ecr(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _ecr(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     ecr = aws.client("ecr")
     for page in ecr.get_paginator("describe_repositories").paginate():
         for repo in page["repositories"]:
-            tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags")
-            if in_scope(tag_dict(tags), scope):
+            found = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags")
+            if tags.owns(tag_dict(found)):
                 yield Found("aws_ecr_repository", repo["repositoryName"])
 
 
-def _ecs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _ecs(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     ecs = aws.client("ecs")
     cluster_arns = ecs.list_clusters().get("clusterArns", [])
     clusters = ecs.describe_clusters(clusters=cluster_arns, include=["TAGS"])["clusters"] if cluster_arns else []
     for cluster in clusters:
         if cluster.get("status") != "ACTIVE":
             continue
-        if in_scope(tag_dict(cluster.get("tags"), "key", "value"), scope):
+        if tags.owns(tag_dict(cluster.get("tags"), "key", "value")):
             yield Found("aws_ecs_cluster", cluster["clusterName"])
         arns = ecs.list_services(cluster=cluster["clusterArn"]).get("serviceArns", [])
         for start in range(0, len(arns), 10):
@@ -204,45 +227,45 @@ def _ecs(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
             for service in ecs.describe_services(cluster=cluster["clusterArn"], services=chunk, include=["TAGS"])[
                 "services"
             ]:
-                if service.get("status") != "INACTIVE" and in_scope(
-                    tag_dict(service.get("tags"), "key", "value"), scope
-                ):
+                if service.get("status") != "INACTIVE" and tags.owns(tag_dict(service.get("tags"), "key", "value")):
                     yield Found("aws_ecs_service", service["serviceName"])
     # Deregistered revisions stay INACTIVE for ever, on AWS too: only ACTIVE ones are leftovers.
     for page in ecs.get_paginator("list_task_definitions").paginate(status="ACTIVE"):
         for arn in page["taskDefinitionArns"]:
             described = ecs.describe_task_definition(taskDefinition=arn, include=["TAGS"])
-            if in_scope(tag_dict(described.get("tags"), "key", "value"), scope):
+            if tags.owns(tag_dict(described.get("tags"), "key", "value")):
                 yield Found("aws_ecs_task_definition", arn.rsplit("/", 1)[-1])
 
 
-def _elbv2(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _elbv2(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     elb = aws.client("elbv2")
     arns: list[tuple[str, str]] = []
     for lb in elb.describe_load_balancers().get("LoadBalancers", []):
         arns.append(("aws_lb", lb["LoadBalancerArn"]))
     for tg in elb.describe_target_groups().get("TargetGroups", []):
         arns.append(("aws_lb_target_group", tg["TargetGroupArn"]))
-    by_arn = dict((arn, rtype) for rtype, arn in arns)
-    for start in range(0, len(arns), 20):
-        chunk = [arn for _, arn in arns[start : start + 20]]
-        for desc in elb.describe_tags(ResourceArns=chunk)["TagDescriptions"]:
-            if in_scope(tag_dict(desc.get("Tags")), scope):
-                yield Found(by_arn[desc["ResourceArn"]], desc["ResourceArn"].split(":", 5)[-1])
+    for rtype, arn in arns:
+        found = tags.tags_of(arn, lambda arn=arn: tag_dict(
+            elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0].get("Tags")))
+        if tags.owns(found):
+            yield Found(rtype, arn.split(":", 5)[-1])
 
 
-def _rds(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _rds(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     rds = aws.client("rds")
     for cluster in rds.describe_db_clusters().get("DBClusters", []):
-        if in_scope(tag_dict(cluster.get("TagList")), scope):
+        if tags.owns(tag_dict(cluster.get("TagList"))):
             yield Found("aws_rds_cluster", cluster["DBClusterIdentifier"])
     for inst in rds.describe_db_instances().get("DBInstances", []):
-        if in_scope(tag_dict(inst.get("TagList")), scope):
+        if tags.owns(tag_dict(inst.get("TagList"))):
             rtype = "aws_rds_cluster_instance" if inst.get("DBClusterIdentifier") else "aws_db_instance"
             yield Found(rtype, inst["DBInstanceIdentifier"])
 
     def tagged(arn: str) -> bool:
-        return in_scope(tag_dict(rds.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
+        def own_call() -> dict[str, str]:
+            return tag_dict(rds.list_tags_for_resource(ResourceName=arn).get("TagList"))
+
+        return tags.owns(tags.tags_of(arn, own_call))
 
     for group in rds.describe_db_subnet_groups().get("DBSubnetGroups", []):
         if tagged(group["DBSubnetGroupArn"]):
@@ -256,11 +279,14 @@ def _rds(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
             yield Found("aws_db_parameter_group", group["DBParameterGroupName"])
 
 
-def _elasticache(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _elasticache(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     ec = aws.client("elasticache")
 
     def tagged(arn: str) -> bool:
-        return in_scope(tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")), scope)
+        def own_call() -> dict[str, str]:
+            return tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList"))
+
+        return tags.owns(tags.tags_of(arn, own_call))
 
     for group in ec.describe_replication_groups().get("ReplicationGroups", []):
         if group.get("Status") != "deleting" and tagged(group["ARN"]):
@@ -279,30 +305,27 @@ def _elasticache(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Foun
             yield Found("aws_elasticache_user_group", group["UserGroupId"])
 
 
-def _appautoscaling(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _appautoscaling(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     aas = aws.client("application-autoscaling")
     for target in aas.describe_scalable_targets(ServiceNamespace="ecs").get("ScalableTargets", []):
         arn = target.get("ScalableTargetARN")
-        tags = aas.list_tags_for_resource(ResourceARN=arn).get("Tags", {}) if arn else {}
-        if in_scope(tags, scope):
+        if tags.owns(aas.list_tags_for_resource(ResourceARN=arn).get("Tags", {}) if arn else {}):
             yield Found("aws_appautoscaling_target", target["ResourceId"])
 
 
-def _acm(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _acm(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     acm = aws.client("acm")
-    for page in acm.get_paginator("list_certificates").paginate():
-        for cert in page["CertificateSummaryList"]:
-            tags = acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags")
-            if in_scope(tag_dict(tags), scope):
-                yield Found("aws_acm_certificate", cert["DomainName"])
+    for cert in _owned(tags, acm, "list_certificates", "CertificateSummaryList", "CertificateArn",
+                       "list_tags_for_certificate", "CertificateArn"):
+        yield Found("aws_acm_certificate", cert["DomainName"])
 
 
-def _appconfig(aws: AwsSession, scope: dict[str, str | None]) -> Iterator[Found]:
+def _appconfig(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
     appconfig = aws.client("appconfig")
     account, region = aws.account_id(), aws.region
     for app in appconfig.list_applications().get("Items", []):
         arn = f"arn:aws:appconfig:{region}:{account}:application/{app['Id']}"
-        if in_scope(appconfig.list_tags_for_resource(ResourceArn=arn).get("Tags", {}), scope):
+        if tags.owns(appconfig.list_tags_for_resource(ResourceArn=arn).get("Tags", {})):
             yield Found("aws_appconfig_application", app["Name"])
 
 
@@ -348,14 +371,16 @@ TYPES: dict[str, str | None] = {
 }
 
 
-def take(aws: AwsSession, scope: dict[str, str | None], services: Iterable[str] | None = None) -> Inventory:
-    """Everything in the account that carries all of `scope`'s tags, per service."""
+def take(aws: AwsSession, scope: dict[str, str | None], services: Iterable[str] | None = None,
+         use_tagging_api: bool = True) -> Inventory:
+    """Everything in the account that carries all of `scope`'s tags, per service (core.tagged reads the tags)."""
     if not any(v is not None for v in scope.values()):
         raise InfraError("an inventory needs at least one tag to scope it; refusing to list the whole account")
     inventory = Inventory()
+    tags = TaggedReader(aws.client, scope, use_tagging_api)
     for service in services or LISTERS:
         try:
-            inventory.found.extend(LISTERS[service](aws, scope))
+            inventory.found.extend(LISTERS[service](aws, tags))
         except EndpointConnectionError as exc:
             raise InfraError(f"inventory: cannot reach {aws.endpoint or 'AWS'} ({exc})") from None
         except (ClientError, BotoCoreError) as exc:
@@ -364,4 +389,5 @@ def take(aws: AwsSession, scope: dict[str, str | None], services: Iterable[str] 
                 raise
             inventory.unchecked[service] = reason
     inventory.found.sort()
+    inventory.tagging_api = tags.tagging_api
     return inventory

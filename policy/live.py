@@ -22,6 +22,7 @@ from botocore.parsers import ResponseParserError
 from core.aws import DEFAULT_REGION, client_options
 from core.aws import emulator_boto3_session as emulator_session
 from core.scope import in_scope, stack_scope, tag_dict, unserved_reason
+from core.tagged import TaggedReader
 from policy import engine
 from policy.model import Finding, Level, PolicyInputError, Resource, Source, Unknown
 from policy.rules import ALL_RULES, Context, Rule
@@ -140,12 +141,14 @@ def resources_from_live(
     endpoint_url: str | None = None,
     root_dir: Path | None = None,
     services: Iterable[str] | None = None,
+    use_tagging_api: bool = True,
 ) -> LiveResources:
     """The live resources of `env`, read through `session` (at `endpoint_url` when given).
 
     `project_name` defaults to `project` in the env root's terraform.tfvars (`root_dir`, default
     terraform/envs/<env> of this repository). `services` limits the reading to some boto3 services;
     the others are then recorded in `skipped` as not asked for, so a verdict never takes them as empty.
+    `use_tagging_api=False` asks every object for its tags its own way (core.tagged).
     """
     if not isinstance(env, str) or not env:
         raise PolicyInputError("live: env must be a non-empty string")
@@ -157,7 +160,7 @@ def resources_from_live(
         project_name = root_settings(root_dir).get("project")
         if not isinstance(project_name, str) or not project_name:
             raise PolicyInputError(f"{root_dir}: no `project` in its tfvars, so the env's tags are unknown")
-    reader = _Reader(session, env, project_name, endpoint_url)
+    reader = _Reader(session, env, project_name, endpoint_url, use_tagging_api)
     wanted = list(services) if services is not None else list(_READERS)
     for service in wanted:
         if service not in _READERS:
@@ -259,13 +262,15 @@ def _missing(api: str, field: str) -> Unknown:
 
 
 class _Reader:
-    def __init__(self, session: boto3.Session, env: str, project_name: str, endpoint_url: str | None) -> None:
+    def __init__(self, session: boto3.Session, env: str, project_name: str, endpoint_url: str | None,
+                 use_tagging_api: bool = True) -> None:
         self.session = session
         self.env = env
         self.project_name = project_name
         self.prefix = f"{project_name}-{env}"
         self.scope = scope_tags(project_name, env)
         self.endpoint_url = endpoint_url
+        self.tags = TaggedReader(self.client, self.scope, use_tagging_api)
         self.resources: list[Resource] = []
         self.skipped: dict[str, str] = {}
         self._pending: list[Resource] = []
@@ -422,10 +427,16 @@ def _listener_action(action: dict[str, Any]) -> dict[str, Any]:
 def _elbv2(r: _Reader) -> None:
     elb = r.client("elbv2")
     lbs = {lb["LoadBalancerArn"]: lb for lb in r.pages("elbv2", "describe_load_balancers", "LoadBalancers")}
-    tags: dict[str, dict[str, str]] = {}
-    for chunk in _chunks(sorted(lbs), 20):
-        for desc in elb.describe_tags(ResourceArns=chunk).get("TagDescriptions", []):
-            tags[desc["ResourceArn"]] = tag_dict(desc.get("Tags"))
+    asked: dict[str, dict[str, str]] = {}  # what describe_tags said, when the Tagging API does not answer
+
+    def own_call() -> dict[str, dict[str, str]]:
+        if not asked:
+            for chunk in _chunks(sorted(lbs), 20):
+                for desc in elb.describe_tags(ResourceArns=chunk).get("TagDescriptions", []):
+                    asked[desc["ResourceArn"]] = tag_dict(desc.get("Tags"))
+        return asked
+
+    tags = {arn: r.tags.tags_of(arn, lambda arn=arn: own_call().get(arn, {})) for arn in lbs}
     for arn, lb in lbs.items():
         if not r.in_scope(tags.get(arn, {})):
             continue
@@ -538,7 +549,9 @@ def _elasticache(r: _Reader) -> None:
     ec = r.client("elasticache")
 
     def tags_of(arn: str | None) -> dict[str, str]:
-        return tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")) if arn else {}
+        if not arn:
+            return {}
+        return r.tags.tags_of(arn, lambda: tag_dict(ec.list_tags_for_resource(ResourceName=arn).get("TagList")))
 
     for group in r.pages("elasticache", "describe_replication_groups", "ReplicationGroups"):
         if group.get("Status") == "deleting":
@@ -660,7 +673,7 @@ def _logs(r: _Reader) -> None:
     for group in r.pages("logs", "describe_log_groups", "logGroups"):
         name = group["logGroupName"]
         arn = group.get("logGroupArn") or str(group.get("arn", "")).removesuffix(":*")
-        tags = logs.list_tags_for_resource(resourceArn=arn).get("tags") or {}
+        tags = r.tags.tags_of(arn, lambda arn=arn: logs.list_tags_for_resource(resourceArn=arn).get("tags") or {})
         if not r.in_scope(tags):
             continue
         r.add("aws_cloudwatch_log_group", name, {
@@ -674,7 +687,8 @@ def _logs(r: _Reader) -> None:
 def _cloudwatch(r: _Reader) -> None:
     cw = r.client("cloudwatch")
     for alarm in r.pages("cloudwatch", "describe_alarms", "MetricAlarms"):
-        tags = tag_dict(cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"]).get("Tags"))
+        arn = alarm["AlarmArn"]
+        tags = r.tags.tags_of(arn, lambda arn=arn: tag_dict(cw.list_tags_for_resource(ResourceARN=arn).get("Tags")))
         if not r.in_scope(tags):
             continue
         r.add("aws_cloudwatch_metric_alarm", alarm["AlarmName"], {
@@ -701,8 +715,8 @@ def _s3(r: _Reader) -> None:
 
     for bucket in s3.list_buckets().get("Buckets", []):
         name = bucket["Name"]
-        tagging = optional(s3.get_bucket_tagging, ("NoSuchTagSet", "NoSuchBucket"), Bucket=name)
-        tags = tag_dict((tagging or {}).get("TagSet"))
+        tags = r.tags.tags_of(f"arn:aws:s3:::{name}", lambda name=name: tag_dict(
+            (optional(s3.get_bucket_tagging, ("NoSuchTagSet", "NoSuchBucket"), Bucket=name) or {}).get("TagSet")))
         if not r.in_scope(tags):
             continue
         r.add("aws_s3_bucket", name, {"id": name, "bucket": name, "arn": f"arn:aws:s3:::{name}", "tags": tags})
@@ -851,7 +865,8 @@ def _kms(r: _Reader) -> None:
         meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
         if meta.get("KeyManager") == "AWS" or meta.get("KeyState") in ("PendingDeletion", "PendingReplicaDeletion"):
             continue
-        tags = tag_dict(kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue")
+        tags = r.tags.tags_of(meta.get("Arn"), lambda key=key: tag_dict(
+            kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags"), "TagKey", "TagValue"))
         if not r.in_scope(tags):
             continue
         ours[meta["KeyId"]] = meta["Arn"]
@@ -880,7 +895,7 @@ def _sns(r: _Reader) -> None:
     sns = r.client("sns")
     for topic in r.pages("sns", "list_topics", "Topics"):
         arn = topic["TopicArn"]
-        tags = tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
+        tags = r.tags.tags_of(arn, lambda arn=arn: tag_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags")))
         if r.in_scope(tags):
             policy = sns.get_topic_attributes(TopicArn=arn).get("Attributes", {}).get("Policy")
             r.add("aws_sns_topic", arn.rsplit(":", 1)[-1], {"id": arn, "arn": arn, "name": arn.rsplit(":", 1)[-1],

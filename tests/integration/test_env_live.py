@@ -18,6 +18,7 @@ from infra import inventory
 from infra.cli import main
 from infra.deploy_revisions import PREVIOUS_TAG
 from infra.stack import resource_type
+from policy import live as policy_live
 
 ENVS = [
     pytest.param("dev"),
@@ -300,6 +301,23 @@ def test_the_inventory_finds_every_object_terraform_created(live):
     assert by_deploys or live.first_release is None
     found = collections.Counter(f.type for f in live.stack.take_inventory().found if f.id not in by_deploys)
     assert dict(found) == expected
+
+
+def test_the_tagging_api_and_each_services_own_tag_calls_find_the_same_objects(live):
+    """core.tagged answers tags from one GetResources call for the types in TAGGING_API_TYPES; a type the
+    emulator's (or AWS's) Tagging API leaves out would hide objects from the inventory and the live policy."""
+    emulator_only(live)
+    with_api = live.stack.take_inventory()
+    assert with_api.tagging_api == "used"
+    without = inventory.take(live.aws, live.stack.scope, use_tagging_api=False)
+    assert without.tagging_api == "switched off"
+    assert with_api.found == without.found and with_api.unchecked == without.unchecked
+    read = {r.address: r.values for r in policy_live.resources_from_live(live.aws.boto3, live.env,
+                                                                           endpoint_url=live.stack.endpoint)}
+    read_without = {r.address: r.values for r in policy_live.resources_from_live(
+        live.aws.boto3, live.env, endpoint_url=live.stack.endpoint, use_tagging_api=False)}
+    assert read == read_without
+    assert any(address.startswith("aws_cloudwatch_log_group.") for address in read)
 
 
 def test_infra_verify_passes_then_catches_drift_and_infra_up_repairs_it(live, tier, monkeypatch, capsys):
