@@ -244,10 +244,19 @@ def _elbv2(aws: AwsSession, tags: TaggedReader) -> Iterator[Found]:
         arns.append(("aws_lb", lb["LoadBalancerArn"]))
     for tg in elb.describe_target_groups().get("TargetGroups", []):
         arns.append(("aws_lb_target_group", tg["TargetGroupArn"]))
+    asked: dict[str, dict[str, str]] = {}  # describe_tags, 20 ARNs a call, once, for what the Tagging API left out
+
+    def own_call(arn: str) -> dict[str, str]:
+        if not asked:
+            asked["(asked)"] = {}
+            for start in range(0, len(arns), 20):
+                chunk = [a for _, a in arns[start : start + 20]]
+                for desc in elb.describe_tags(ResourceArns=chunk)["TagDescriptions"]:
+                    asked[desc["ResourceArn"]] = tag_dict(desc.get("Tags"))
+        return asked.get(arn, {})  # {}: gone since it was listed
+
     for rtype, arn in arns:
-        found = tags.tags_of(arn, lambda arn=arn: tag_dict(
-            elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0].get("Tags")))
-        if tags.owns(found):
+        if tags.owns(tags.tags_of(arn, lambda arn=arn: own_call(arn))):
             yield Found(rtype, arn.split(":", 5)[-1])
 
 

@@ -1,5 +1,6 @@
-"""core.tagged: which type an ARN names, and the fall-back to each service's own tag call when the
-endpoint will not answer GetResources (the answers come from a real HTTP server)."""
+"""core.tagged: the fall-back to each service's own tag call when the endpoint will not answer
+GetResources (a real HTTP server answers), and, on the emulator, that an object the Tagging API does
+not list is asked its own way."""
 
 from __future__ import annotations
 
@@ -10,27 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from core.aws import AwsSession
-from core.tagged import TAGGING_API_TYPES, TaggedReader, arn_type
-
-
-@pytest.mark.parametrize(("arn", "kind"), [
-    ("arn:aws:rds:us-east-1:123456789012:subgrp:rupaya-dev", "rds:subgrp"),
-    ("arn:aws:kms:us-east-1:123456789012:key/0a1b", "kms:key"),
-    ("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/rupaya-dev:*", "logs:log-group"),
-    ("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/rupaya-dev/1",
-     "elasticloadbalancing:loadbalancer"),
-    ("arn:aws:s3:::rupaya-dev-logs", "s3"),
-    ("arn:aws-us-gov:sns:us-gov-west-1:123456789012:rupaya-dev-alarms", "sns"),
-    ("not an arn", ""),
-])
-def test_arn_type(arn, kind):
-    assert arn_type(arn) == kind
-
-
-def test_types_left_to_their_own_calls_are_not_in_the_tagging_table():
-    # moto's GetResources leaves these out; relying on it would hide them (see core/tagged.py).
-    assert not {"rds:subgrp", "rds:pg", "rds:cluster-pg", "elasticache:parametergroup", "ecr:repository"} \
-        & TAGGING_API_TYPES
+from core.tagged import TaggedReader
 
 
 class _Denied(BaseHTTPRequestHandler):
@@ -62,3 +43,31 @@ def test_a_denied_tagging_api_falls_back_to_the_services_own_calls():
         server.shutdown()
     assert asked == [1] and reader.owns(tags)
     assert reader.tagging_api == "not available (AccessDeniedException)"
+
+
+@pytest.mark.emulator
+def test_an_object_the_tagging_api_leaves_out_is_asked_its_own_way(emulator):
+    """moto's GetResources lists no RDS subnet group: the reader must still find the group's tags."""
+    aws = AwsSession(emulator)
+    scope = {"Project": "tagged", "Environment": "unit"}
+    ec2 = aws.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.98.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.98.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]
+               for i, z in enumerate("ab")]
+    group = aws.client("rds").create_db_subnet_group(
+        DBSubnetGroupName="tagged-unit", DBSubnetGroupDescription="x", SubnetIds=[s["SubnetId"] for s in subnets],
+        Tags=[{"Key": k, "Value": v} for k, v in scope.items()])["DBSubnetGroup"]
+    key = aws.client("kms").create_key(Tags=[{"TagKey": k, "TagValue": v} for k, v in scope.items()])["KeyMetadata"]
+    reader = TaggedReader(aws.client, scope)
+    asked = []
+
+    def own_call(arn):
+        asked.append(arn)
+        return {t["Key"]: t["Value"] for t in aws.client("rds").list_tags_for_resource(ResourceName=arn)["TagList"]}
+
+    assert reader.owns(reader.tags_of(group["DBSubnetGroupArn"], lambda: own_call(group["DBSubnetGroupArn"])))
+    assert asked == [group["DBSubnetGroupArn"]]
+    # A key is in the answer: no call of its own (the partition does not matter to the match).
+    other_partition = key["Arn"].replace("arn:aws:", "arn:aws-us-gov:")
+    assert reader.owns(reader.tags_of(other_partition, lambda: pytest.fail("asked the key's own way")))
+    assert reader.tagging_api == "used" and (reader.answered, reader.fetched) == (1, 1)

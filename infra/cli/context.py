@@ -20,7 +20,7 @@ from policy.hcl.tfvars import check_tfvars
 ENDPOINT_HELP = "AWS-compatible endpoint to use instead of the embedded emulator (env: INFRA_AWS_ENDPOINT)"
 
 
-class Context:
+class CliContext:
     def __init__(self, terraform_dir: str | None, quiet: bool):
         self._terraform_dir = terraform_dir
         self.progress = Progress(quiet=quiet)
@@ -31,7 +31,7 @@ class Context:
         return Project.discover(self._terraform_dir)
 
 
-pass_ctx = click.make_pass_decorator(Context)
+pass_ctx = click.make_pass_decorator(CliContext)
 
 
 def stack_endpoint(project: Project, url: str | None, progress: Progress, *, start: bool) -> str:
@@ -58,7 +58,7 @@ def stack_endpoint(project: Project, url: str | None, progress: Progress, *, sta
     return info.endpoint
 
 
-def open_stack(ctx: Context, env: str, aws_endpoint: str | None, *, start: bool = False):
+def open_stack(ctx: CliContext, env: str, aws_endpoint: str | None, *, start: bool = False):
     from infra.stack import Stack
 
     project = ctx.project
@@ -69,7 +69,7 @@ def open_stack(ctx: Context, env: str, aws_endpoint: str | None, *, start: bool 
     return Stack(project, toolchain, env, endpoint, ctx.progress)
 
 
-def print_outputs(ctx: Context, outputs: dict) -> None:
+def print_outputs(ctx: CliContext, outputs: dict) -> None:
     table = Table(title="outputs", title_justify="left")
     table.add_column("name")
     table.add_column("value", overflow="fold")

@@ -16,7 +16,7 @@ import click
 
 from core import reading
 from core.errors import CheckFailed, InfraError
-from infra.cli.context import ENDPOINT_HELP, Context, open_stack, pass_ctx
+from infra.cli.context import ENDPOINT_HELP, CliContext, open_stack, pass_ctx
 from infra.delivery import ecs
 from infra.delivery import flags as flags_mod
 from infra.delivery import health as health_mod
@@ -24,7 +24,7 @@ from infra.delivery import migrate as migrate_mod
 from infra.delivery import promote as promote_mod
 from infra.delivery.record import RECORD_ENV, Record
 from infra.delivery.summary import render
-from infra.delivery.target import Target, check_env, read_outputs_file
+from infra.delivery.target import Target, read_outputs_file, require_outputs_of
 from infra.endpoints import ENDPOINT_ENV, check_reachable
 
 OUTPUTS_HELP = (
@@ -33,13 +33,13 @@ OUTPUTS_HELP = (
 ENV_HELP = "dev, staging or prod."
 
 
-def open_target(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None) -> Target:
+def open_target(ctx: CliContext, env: str, outputs: str | None, aws_endpoint: str | None) -> Target:
     from core.aws import AwsSession
 
-    ctx.project.check_env(env)
+    ctx.project.require_outputs_of(env)
     if outputs:
         values, source = read_outputs_file(outputs)
-        check_env(values, env, source)
+        require_outputs_of(values, env, source)
         endpoint = (aws_endpoint or os.environ.get(ENDPOINT_ENV) or "").rstrip("/") or None
         if endpoint:
             check_reachable(endpoint)
@@ -51,11 +51,11 @@ def open_target(ctx: Context, env: str, outputs: str | None, aws_endpoint: str |
             "apply it with `infra up`, or pass --outputs"
         )
     values = stack.outputs()
-    check_env(values, env, f"the state at {stack.workspace.state_file}")
+    require_outputs_of(values, env, f"the state at {stack.workspace.state_file}")
     return Target(env, values, stack.aws, f"the state at {stack.workspace.state_file}")
 
 
-def open_record(ctx: Context, env: str, path: str | None) -> Record:
+def open_record(ctx: CliContext, env: str, path: str | None) -> Record:
     path = path or os.environ.get(RECORD_ENV) or str(ctx.project.state_dir / "deployments" / f"{env}.json")
     return Record.open(Path(path), env)
 
@@ -76,7 +76,7 @@ def target_options(func):
     return source_options(func)
 
 
-def say(ctx: Context):
+def say(ctx: CliContext):
     return ctx.progress.say
 
 
@@ -91,7 +91,7 @@ def _recorded(record: Record, step: str, started: float, work, **detail):
         raise
 
 
-def run_step(ctx: Context, env: str, step: str, sources: tuple, record_path: str | None, work, **detail):
+def run_step(ctx: CliContext, env: str, step: str, sources: tuple, record_path: str | None, work, **detail):
     """Open the env (sources: --outputs, --aws-endpoint) and its record, and run `work(target)`.
 
     A failure is recorded with its error before it propagates. Returns (result, record, started).
@@ -111,7 +111,7 @@ def run_step(ctx: Context, env: str, step: str, sources: tuple, record_path: str
 @target_options
 @pass_ctx
 def promote(
-    ctx: Context,
+    ctx: CliContext,
     source_env: str,
     target_env: str,
     digest: str,
@@ -155,7 +155,7 @@ def promote(
 @target_options
 @pass_ctx
 def deploy(
-    ctx: Context,
+    ctx: CliContext,
     env: str,
     image: str | None,
     digest: str | None,
@@ -203,7 +203,7 @@ def deploy(
 @target_options
 @pass_ctx
 def rollback(
-    ctx: Context,
+    ctx: CliContext,
     env: str,
     timeout: float,
     poll: float,
@@ -257,7 +257,7 @@ def rollback(
 @target_options
 @pass_ctx
 def migrate(
-    ctx: Context,
+    ctx: CliContext,
     env: str,
     folder: Path,
     database_url: str | None,
@@ -267,7 +267,7 @@ def migrate(
     record_path: str | None,
 ) -> None:
     """Apply pending SQL migrations, each once, in order, under an advisory lock (before the deploy)."""
-    ctx.project.check_env(env)
+    ctx.project.require_outputs_of(env)
     started = time.monotonic()
     migrate_mod.discover(folder)  # a bad folder fails before any connection
     if not database_url:
@@ -310,7 +310,7 @@ def migrate(
 @target_options
 @pass_ctx
 def health(
-    ctx: Context,
+    ctx: CliContext,
     env: str,
     url: str | None,
     deadline: float,
@@ -347,9 +347,9 @@ def health(
     help="Append the Markdown here (default: $GITHUB_STEP_SUMMARY when set, else stdout).",
 )
 @pass_ctx
-def summary(ctx: Context, env: str, record_path: str | None, output: str | None) -> None:
+def summary(ctx: CliContext, env: str, record_path: str | None, output: str | None) -> None:
     """Write the deployment summary (env, image, revisions, migrations, health, duration, rollback) as Markdown."""
-    ctx.project.check_env(env)
+    ctx.project.require_outputs_of(env)
     text = render(open_record(ctx, env, record_path))
     output = output or os.environ.get("GITHUB_STEP_SUMMARY")
     if not output:
@@ -375,12 +375,12 @@ def flag_options(func):
     return click.option("--env", "env", required=True, help=ENV_HELP)(source_options(func))
 
 
-def _flags(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None) -> flags_mod.Flags:
+def _flags(ctx: CliContext, env: str, outputs: str | None, aws_endpoint: str | None) -> flags_mod.Flags:
     target = open_target(ctx, env, outputs, aws_endpoint)
     return flags_mod.Flags(target, flags_mod.schema_path(ctx.project.terraform_dir))
 
 
-def _write(ctx: Context, env, outputs, aws_endpoint, edit, description: str) -> None:
+def _write(ctx: CliContext, env, outputs, aws_endpoint, edit, description: str) -> None:
     written = _flags(ctx, env, outputs, aws_endpoint).change(edit, description)
     click.echo(f"{env}: {description}; version {written.version}, deployment {written.deployment} ({written.state})")
 
@@ -389,7 +389,7 @@ def _write(ctx: Context, env, outputs, aws_endpoint, edit, description: str) -> 
 @flag_options
 @click.option("--json", "as_json", is_flag=True, help="Print the whole flag document as JSON.")
 @pass_ctx
-def flags_list(ctx: Context, env: str, outputs: str | None, aws_endpoint: str | None, as_json: bool) -> None:
+def flags_list(ctx: CliContext, env: str, outputs: str | None, aws_endpoint: str | None, as_json: bool) -> None:
     """Show the flags of the latest hosted version."""
     document, version = _flags(ctx, env, outputs, aws_endpoint).read()
     if as_json:
@@ -413,7 +413,7 @@ def _switch_command(verb: str, on: bool, doc: str) -> None:
     @click.argument("name")
     @flag_options
     @pass_ctx
-    def switch(ctx: Context, name: str, env: str, outputs: str | None, aws_endpoint: str | None) -> None:
+    def switch(ctx: CliContext, name: str, env: str, outputs: str | None, aws_endpoint: str | None) -> None:
         flags_mod.check_name(name)
         _write(ctx, env, outputs, aws_endpoint, lambda f: flags_mod.switch(f, name, on), f"{verb} {name}")
 
@@ -428,7 +428,7 @@ _switch_command("disable", False, "Turn a flag off for everyone.")
 @flag_options
 @pass_ctx
 def flags_canary(
-    ctx: Context, name: str, percent: str, env: str, outputs: str | None, aws_endpoint: str | None
+    ctx: CliContext, name: str, percent: str, env: str, outputs: str | None, aws_endpoint: str | None
 ) -> None:
     """Turn a flag on for a percentage of users."""
     flags_mod.check_name(name)
@@ -441,7 +441,8 @@ def flags_canary(
 @click.option("--variants", required=True, help="name:weight pairs summing to 100, e.g. a:50,b:50.")
 @flag_options
 @pass_ctx
-def flags_ab(ctx: Context, name: str, variants: str, env: str, outputs: str | None, aws_endpoint: str | None) -> None:
+def flags_ab(ctx: CliContext, name: str, variants: str, env: str, outputs: str | None,
+             aws_endpoint: str | None) -> None:
     """Split users between variants of a flag."""
     flags_mod.check_name(name)
     parsed = flags_mod.parse_variants(variants)
@@ -463,7 +464,7 @@ def secrets_group() -> None:
 @click.option("--outputs", metavar="FILE", help=OUTPUTS_HELP)
 @click.option("--aws-endpoint", metavar="URL", help=ENDPOINT_HELP)
 @pass_ctx
-def secrets_init(ctx: Context, env: str, rotate: bool, outputs: str | None, aws_endpoint: str | None) -> None:
+def secrets_init(ctx: CliContext, env: str, rotate: bool, outputs: str | None, aws_endpoint: str | None) -> None:
     """Give each application secret a value when it has none (the apply job runs this after the apply)."""
     from infra.delivery.app_secrets import init
 

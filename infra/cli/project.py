@@ -13,7 +13,7 @@ from core.errors import CheckFailed, InfraError, InputError
 from core.project import BOOTSTRAP, REPO_ROOT
 from infra import docs
 from infra import gate as gate_mod
-from infra.cli.context import ENDPOINT_HELP, Context, pass_ctx
+from infra.cli.context import ENDPOINT_HELP, CliContext, pass_ctx
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV
 from infra.endpoints import aws_endpoint as use_endpoint
@@ -28,7 +28,7 @@ from policy.hcl.tfvars import check_tfvars
 @click.option("--env", "env", required=True, help="dev, staging or prod.")
 @click.option("--aws-endpoint", help=ENDPOINT_HELP)
 @pass_ctx
-def plan(ctx: Context, env: str, aws_endpoint: str | None) -> None:
+def plan(ctx: CliContext, env: str, aws_endpoint: str | None) -> None:
     """Init, validate and plan one env against the emulator; writes the plan and its JSON."""
     project = ctx.project
     project.check_env(env)
@@ -49,7 +49,7 @@ def plan(ctx: Context, env: str, aws_endpoint: str | None) -> None:
 @click.option("--env", "env", default="all", show_default=True,
               help="dev, staging, prod, bootstrap, or all (every env and bootstrap).")
 @pass_ctx
-def inputs(ctx: Context, env: str) -> None:
+def inputs(ctx: CliContext, env: str) -> None:
     """Check that the operator's inputs (domain, hosted zone, alarm e-mail, GitHub repository) that the
     root's tier requires are set, in tfvars or TF_VAR_<name>; one line per root with any missing."""
     project = ctx.project
@@ -77,7 +77,7 @@ def inputs(ctx: Context, env: str) -> None:
               help="Where the policy reports go (policy.json, .sarif, .junit.xml, .md); default .infra/reports.")
 @click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy.")
 @pass_ctx
-def gate(ctx: Context, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool) -> None:
+def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool) -> None:
     """The main job for every root: fmt, init, validate, plan against the emulator, our policy on the
     HCL and the plan, checkov, trivy and cost; one table, and the reports for CI."""
     project = ctx.project
@@ -139,7 +139,7 @@ def _overrides(values: tuple[str, ...]) -> dict[str, str]:
               help="Accept a soft-mandatory rule's findings, with a reason (repeatable).")
 @click.option("--list-rules", is_flag=True, help="Print the rules (Markdown table) and exit.")
 @pass_ctx
-def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Path | None, no_scanners: bool,
+def policy(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, output: Path | None, no_scanners: bool,
            live: bool, aws_endpoint: str | None, overrides: tuple[str, ...], list_rules: bool) -> None:
     """Sizing, security and cost policy on the HCL of env roots (and a plan JSON, or the live env): 0 clean,
     1 violations."""
@@ -196,7 +196,7 @@ def policy(ctx: Context, env: str, plan_json: Path | None, fmt: str, output: Pat
 @click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
               help="Plan JSON to price (default: the env's HCL).")
 @pass_ctx
-def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
+def cost(ctx: CliContext, env: str, plan_json: Path | None) -> None:
     """Monthly cost estimate of one env from the shipped price table, against its tier's budget."""
     from policy import cost as cost_mod
     from policy import hcl, plan, runner
@@ -229,7 +229,7 @@ def cost(ctx: Context, env: str, plan_json: Path | None) -> None:
 @click.option("--write", "--write-readme", "write", is_flag=True,
               help="Rewrite the tier table in docs/TIERS.md in place.")
 @pass_ctx
-def tiers(ctx: Context, write: bool) -> None:
+def tiers(ctx: CliContext, write: bool) -> None:
     """Print the tier table (Markdown) from terraform/tiers.yaml."""
     table = docs.tier_table(ctx.project.tiers)
     if not write:
@@ -243,7 +243,7 @@ def tiers(ctx: Context, write: bool) -> None:
 @click.command("docs")
 @click.option("--write", is_flag=True, help="Rewrite the generated blocks in place.")
 @pass_ctx
-def docs_cmd(ctx: Context, write: bool) -> None:
+def docs_cmd(ctx: CliContext, write: bool) -> None:
     """The generated blocks: the tier table (docs/TIERS.md), the policy rules (docs/POLICY.md), and
     each module README's inputs and outputs (from its variables.tf and outputs.tf)."""
     fresh = {**docs.generated_pages(REPO_ROOT, ctx.project.tiers), **docs.module_readmes(ctx.project.terraform_dir)}

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from core.errors import CheckFailed, InfraError
-from infra.cli.context import ENDPOINT_HELP, Context, open_stack, pass_ctx, print_outputs
+from infra.cli.context import ENDPOINT_HELP, CliContext, open_stack, pass_ctx, print_outputs
 
 
 @click.command()
@@ -14,7 +14,7 @@ from infra.cli.context import ENDPOINT_HELP, Context, open_stack, pass_ctx, prin
 @click.option("--aws-endpoint", help=ENDPOINT_HELP)
 @click.option("--keep-on-failure", is_flag=True, help="Leave what a failed apply created, for debugging.")
 @pass_ctx
-def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) -> None:
+def up(ctx: CliContext, env: str, aws_endpoint: str | None, keep_on_failure: bool) -> None:
     """Apply one env to the emulator (started in the background if none runs) and print its outputs.
 
     A failed apply is destroyed again, so nothing is left half-applied (unless --keep-on-failure)."""
@@ -51,7 +51,7 @@ def up(ctx: Context, env: str, aws_endpoint: str | None, keep_on_failure: bool) 
 @click.option("--env", "env", required=True, help="dev, staging or prod.")
 @click.option("--aws-endpoint", help=ENDPOINT_HELP)
 @pass_ctx
-def down(ctx: Context, env: str, aws_endpoint: str | None) -> None:
+def down(ctx: CliContext, env: str, aws_endpoint: str | None) -> None:
     """Destroy one env (deletion protection lifted first) and check that nothing tagged as it is left."""
     from core.scope import describe_scope
     from infra.stack import TeardownFailed
@@ -70,7 +70,7 @@ def down(ctx: Context, env: str, aws_endpoint: str | None) -> None:
 @click.option("--env", "env", required=True, help="dev, staging or prod.")
 @click.option("--aws-endpoint", help=ENDPOINT_HELP)
 @pass_ctx
-def verify(ctx: Context, env: str, aws_endpoint: str | None) -> None:
+def verify(ctx: CliContext, env: str, aws_endpoint: str | None) -> None:
     """Live checks of an applied env: no drift, every part up, and the policy on the live resources."""
     from infra import verify as verify_mod
 

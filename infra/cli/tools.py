@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from core.errors import CheckFailed, InfraError
-from infra.cli.context import Context, pass_ctx
+from infra.cli.context import CliContext, pass_ctx
 from infra.emulator import manager
 from infra.toolchain import load_toolchain
 
@@ -18,7 +18,7 @@ def emulator() -> None:
 @emulator.command("start")
 @click.option("--port", type=click.IntRange(1, 65535), help="Loopback port (default: a free one).")
 @pass_ctx
-def emulator_start(ctx: Context, port: int | None) -> None:
+def emulator_start(ctx: CliContext, port: int | None) -> None:
     """Start the emulator in the background; prints its endpoint."""
     try:
         info = manager.start(port=port, state_dir=ctx.project.state_dir)
@@ -29,14 +29,14 @@ def emulator_start(ctx: Context, port: int | None) -> None:
 
 @emulator.command("stop")
 @pass_ctx
-def emulator_stop(ctx: Context) -> None:
+def emulator_stop(ctx: CliContext) -> None:
     """Stop the emulator started by `infra emulator start`."""
     click.echo("emulator stopped" if manager.stop(ctx.project.state_dir) else "emulator was not running")
 
 
 @emulator.command("status")
 @pass_ctx
-def emulator_status(ctx: Context) -> None:
+def emulator_status(ctx: CliContext) -> None:
     """Say whether the emulator runs, and where; exit 1 when it does not."""
     info = manager.status(ctx.project.state_dir)
     if info is None:
@@ -46,7 +46,7 @@ def emulator_status(ctx: Context) -> None:
 
 @click.group(invoke_without_command=True)
 @click.pass_context
-def toolchain(click_ctx: click.Context) -> None:
+def toolchain(click_ctx: click.CliContext) -> None:
     """Show the terraform binary and where the provider comes from (TF_PROVIDER_MIRROR)."""
     if click_ctx.invoked_subcommand is None:
         tc = load_toolchain(click_ctx.obj.project.state_dir)
@@ -57,7 +57,7 @@ def toolchain(click_ctx: click.Context) -> None:
 
 @toolchain.command("env")
 @pass_ctx
-def toolchain_env(ctx: Context) -> None:
+def toolchain_env(ctx: CliContext) -> None:
     """Print the shell export that makes a plain `terraform init` use the same provider source."""
     tc = load_toolchain(ctx.project.state_dir)
     if tc.cli_config:

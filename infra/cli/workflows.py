@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from core.errors import InfraError
-from infra.cli.context import Context, pass_ctx
+from infra.cli.context import CliContext, pass_ctx
 from infra.workflows.detect import detect
 
 
@@ -27,7 +27,7 @@ def _inputs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--base-ref", help="github.base_ref of a pull_request: the branch it merges into.")
 @click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help="A workflow_dispatch input.")
 @pass_ctx
-def detect_env(ctx: Context, event: str, ref: str, base_ref: str | None, inputs: tuple[str, ...]) -> None:
+def detect_env(ctx: CliContext, event: str, ref: str, base_ref: str | None, inputs: tuple[str, ...]) -> None:
     """Print the env a deployment for this event targets: dev, staging, prod or none (the reason on stderr)."""
     decision = detect(event, ref, ctx.project.delivery, _inputs(inputs), base_ref)
     click.echo(decision.environment)
@@ -50,7 +50,7 @@ def workflows() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_ctx
 def workflows_which(
-    ctx: Context, event: str, ref: str, base: str | None, changed: tuple[str, ...], inputs: tuple[str, ...], fmt: str
+    ctx: CliContext, event: str, ref: str, base: str | None, changed: tuple[str, ...], inputs: tuple[str, ...], fmt: str
 ) -> None:
     """Which workflows and jobs an event runs, and the env the deployment targets."""
     import json
@@ -81,7 +81,7 @@ def workflows_which(
 @click.option("--dir", "github_dir", type=click.Path(path_type=Path), default=None,
               help="The .github folder to check (default: the repository's).")
 @pass_ctx
-def workflows_check(ctx: Context, github_dir: Path | None) -> None:
+def workflows_check(ctx: CliContext, github_dir: Path | None) -> None:
     """actionlint, yamllint, shellcheck, zizmor (auditor) and the CI trust rules; exit 1 on any finding
     that is neither mended nor suppressed in policy/suppressions.yaml."""
     from core.errors import CheckFailed
@@ -109,7 +109,7 @@ def workflows_check(ctx: Context, github_dir: Path | None) -> None:
 @workflows.command("docs")
 @click.option("--check", is_flag=True, help="Only say whether the committed documents are current (exit 1 if not).")
 @pass_ctx
-def workflows_docs(ctx: Context, check: bool) -> None:
+def workflows_docs(ctx: CliContext, check: bool) -> None:
     """Write docs/WORKFLOWS_*.md and docs/UNIFIED_DEPLOYMENT_ARCHITECTURE.md from the workflow files."""
     from core.errors import CheckFailed
     from infra.workflows import docs

@@ -52,7 +52,7 @@ def read_outputs_file(path: str) -> tuple[dict, str]:
     return flatten(raw), where
 
 
-def check_env(outputs: dict, env: str, source: str) -> None:
+def require_outputs_of(outputs: dict, env: str, source: str) -> None:
     """Outputs of another env than the one named would send a deploy to the wrong place."""
     actual = outputs.get("environment")
     if actual is not None and actual != env:

@@ -112,13 +112,37 @@ def kill_group(pid: int, grace: float) -> None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        if not pid_alive(pid):
+        if not group_alive(pid):
             return
         time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    while pid_alive(pid) and time.monotonic() < deadline + grace:
+    while group_alive(pid) and time.monotonic() < deadline + grace:
         time.sleep(0.05)
+
+
+def group_alive(pgid: int) -> bool:
+    """Any process of the group still runs (the leader may be gone while a child it spawned runs on).
+    Zombies do not count: a child orphaned by the leader waits for PID 1, not for us, to be reaped."""
+    pid_alive(pgid)  # reaps the leader if it is our zombie child
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z" and fields[2] == str(pgid):  # state, ppid, pgrp
+                return True
+    return False
 
 
 class BackgroundServer:
@@ -194,7 +218,7 @@ class BackgroundServer:
             return None
         return info if self.answers(info.endpoint) else None
 
-    def start(self, port: int | None = None, state_dir: Path | None = None, timeout: float | None = None,
+    def start(self, *, state_dir: Path, port: int | None = None, timeout: float | None = None,
               **options) -> ServerInfo:
         """Spawn the server in the background and wait until it answers.
 
@@ -261,7 +285,7 @@ class BackgroundServer:
         return was_running
 
     @contextlib.contextmanager
-    def running(self, port: int | None = None, state_dir: Path | None = None, timeout: float | None = None,
+    def running(self, *, state_dir: Path, port: int | None = None, timeout: float | None = None,
                 **options) -> Iterator[ServerInfo]:
         """Run the server for the duration of a ``with`` block; always stops it."""
         info = self.start(port=port, state_dir=state_dir, timeout=timeout, **options)

@@ -304,8 +304,8 @@ def test_the_inventory_finds_every_object_terraform_created(live):
 
 
 def test_the_tagging_api_and_each_services_own_tag_calls_find_the_same_objects(live):
-    """core.tagged answers tags from one GetResources call for the types in TAGGING_API_TYPES; a type the
-    emulator's (or AWS's) Tagging API leaves out would hide objects from the inventory and the live policy."""
+    """core.tagged answers tags from one GetResources call for what it lists, and asks the rest their own
+    way: the inventory and the live policy must see the same objects and values either way."""
     emulator_only(live)
     with_api = live.stack.take_inventory()
     assert with_api.tagging_api == "used"
