@@ -36,7 +36,7 @@ ENV_HELP = "dev, staging or prod."
 def open_target(ctx: CliContext, env: str, outputs: str | None, aws_endpoint: str | None) -> Target:
     from core.aws import AwsSession
 
-    ctx.project.require_outputs_of(env)
+    ctx.project.check_env(env)
     if outputs:
         values, source = read_outputs_file(outputs)
         require_outputs_of(values, env, source)
@@ -267,7 +267,7 @@ def migrate(
     record_path: str | None,
 ) -> None:
     """Apply pending SQL migrations, each once, in order, under an advisory lock (before the deploy)."""
-    ctx.project.require_outputs_of(env)
+    ctx.project.check_env(env)
     started = time.monotonic()
     migrate_mod.discover(folder)  # a bad folder fails before any connection
     if not database_url:
@@ -349,7 +349,7 @@ def health(
 @pass_ctx
 def summary(ctx: CliContext, env: str, record_path: str | None, output: str | None) -> None:
     """Write the deployment summary (env, image, revisions, migrations, health, duration, rollback) as Markdown."""
-    ctx.project.require_outputs_of(env)
+    ctx.project.check_env(env)
     text = render(open_record(ctx, env, record_path))
     output = output or os.environ.get("GITHUB_STEP_SUMMARY")
     if not output:
