@@ -37,7 +37,7 @@ def _limit_option(name: str, variable: str, default: int, what: str):
 @_limit_option("--max-input-depth", "INFRA_MAX_INPUT_DEPTH", 256, "Deepest nesting of a JSON or YAML input")
 @_limit_option("--max-yaml-nodes", "INFRA_MAX_YAML_NODES", 1_000_000, "Most nodes a YAML file may expand to")
 @click.pass_context
-def cli(ctx: click.CliContext, terraform_dir: str | None, quiet: bool, **_limits: int | None) -> None:
+def cli(ctx: click.Context, terraform_dir: str | None, quiet: bool, **_limits: int | None) -> None:
     """Rupaya infrastructure: plans, policy gates and delivery against AWS or the embedded emulator."""
     if terraform_dir is not None and not terraform_dir.strip():
         from_env = ctx.get_parameter_source("terraform_dir") == click.core.ParameterSource.ENVIRONMENT

@@ -46,7 +46,7 @@ def emulator_status(ctx: CliContext) -> None:
 
 @click.group(invoke_without_command=True)
 @click.pass_context
-def toolchain(click_ctx: click.CliContext) -> None:
+def toolchain(click_ctx: click.Context) -> None:
     """Show the terraform binary and where the provider comes from (TF_PROVIDER_MIRROR)."""
     if click_ctx.invoked_subcommand is None:
         tc = load_toolchain(click_ctx.obj.project.state_dir)
