@@ -51,6 +51,7 @@ class Launch:
     env: dict[str, str]
     cwd: Path
     extra_state: dict[str, str] = field(default_factory=dict)
+    pass_fds: tuple[int, ...] = ()  # descriptors the server inherits (the listening socket it serves on)
 
 
 def free_port(host: str = HOST) -> int:
@@ -58,6 +59,22 @@ def free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def listening_socket(port: int, host: str = HOST) -> socket.socket:
+    """A socket bound to ``port`` (0: any free one) and listening, for a server to inherit: the port is
+    held from the moment it is chosen, so no other process can take it, and no other server on it can
+    answer our readiness check in our server's place."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def port_in_use(port: int, host: str = HOST) -> bool:
@@ -157,6 +174,9 @@ class BackgroundServer:
     start_timeout = 30.0
     stop_grace = 5.0
     error: type[ServerError] = ServerError
+    # The server can serve on a socket it inherits (`launch` gets its descriptor as `fd`): start() binds
+    # it first. Otherwise the server binds the port itself, after start() found it free.
+    inherits_socket = False
 
     def answers(self, endpoint: str, timeout: float = 2.0) -> bool:
         return get_ok(f"{endpoint.rstrip('/')}{self.ready_path}", timeout) is not None
@@ -233,18 +253,32 @@ class BackgroundServer:
             state = self._read_state(state_dir) or {}
             raise self.error(f"{self.name} is already running at {state.get('endpoint')} "
                              f"(pid {state.get('pid')}); stop it first")
-        if port is None:
+        in_use = f"port {port} is already in use on {HOST}; choose another port or stop what uses it"
+        listener = None
+        if self.inherits_socket:
+            try:
+                listener = listening_socket(port or 0)
+            except OSError:
+                raise self.error(in_use) from None
+            port = listener.getsockname()[1]
+            options["fd"] = listener.fileno()
+        elif port is None:
             port = free_port()
         elif port_in_use(port):
-            raise self.error(f"port {port} is already in use on {HOST}; choose another port or stop what uses it")
+            raise self.error(in_use)
 
-        state_dir.mkdir(parents=True, exist_ok=True)
-        log_path = (state_dir / self.log_file).resolve()
-        endpoint = f"http://{HOST}:{port}"
-        launch = self.launch(port, state_dir, **options)
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(launch.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                    env=launch.env, cwd=str(launch.cwd), start_new_session=True)
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            log_path = (state_dir / self.log_file).resolve()
+            endpoint = f"http://{HOST}:{port}"
+            launch = self.launch(port, state_dir, **options)
+            with open(log_path, "wb") as log:
+                proc = subprocess.Popen(launch.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                        env=launch.env, cwd=str(launch.cwd), start_new_session=True,
+                                        pass_fds=launch.pass_fds)
+        finally:
+            if listener is not None:
+                listener.close()  # the server holds its own copy
         try:
             self._wait_ready(proc, endpoint, log_path, timeout)
         except BaseException:

@@ -48,15 +48,16 @@ class _Moto(BackgroundServer):
     cmdline_marker = b"infra.emulator.server"
     ready_path = "/moto-api/config"  # moto's own API
     error = EmulatorError
+    inherits_socket = True
 
-    def launch(self, port: int, state_dir: Path, disabled_patches: Iterable[str] = ()) -> Launch:
-        argv = [sys.executable, "-m", "infra.emulator.server", "--host", HOST, "--port", str(port)]
+    def launch(self, port: int, state_dir: Path, fd: int, disabled_patches: Iterable[str] = ()) -> Launch:
+        argv = [sys.executable, "-m", "infra.emulator.server", "--host", HOST, "--port", str(port), "--fd", str(fd)]
         for name in disabled_patches:
             argv += ["--disable-patch", name]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
-        return Launch(argv, env, REPO_ROOT)
+        return Launch(argv, env, REPO_ROOT, pass_fds=(fd,))
 
 
 MOTO = _Moto()

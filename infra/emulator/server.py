@@ -59,6 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME",
         help="leave this patch out (repeatable); see --list-patches",
     )
+    parser.add_argument("--fd", type=int, help="serve on this inherited, listening socket (infra's manager binds "
+                        "the port first, so no other process can take it before the server is ready)")
     parser.add_argument("--list-patches", action="store_true", help="print the patch names and exit")
     args = parser.parse_args(argv)
     if args.port is None and not args.list_patches:
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         MotoRequestHandler,
         create_backend_app,
     )
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -140,14 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"patches disabled: {', '.join(sorted(set(disabled))) or '(none)'}", flush=True)
     app = DomainDispatcherApplication(create_backend_app)
     print(f"services warmed: {', '.join(warm(app))}", flush=True)
-    run_simple(
-        args.host,
-        args.port,
-        app,
-        threaded=True,
-        use_reloader=False,
-        request_handler=MotoRequestHandler,
-    )
+    try:
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler, fd=args.fd)
+    except OSError as exc:
+        where = f"{args.host}:{args.port}"
+        print(f"infra.emulator.server: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"serving on http://{args.host}:{server.server_address[1]}", flush=True)
+    server.serve_forever()
     return 0
 
 

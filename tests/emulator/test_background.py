@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from infra.emulator.background import BackgroundServer, Launch, ServerError
+from infra.emulator.background import BackgroundServer, Launch, ServerError, free_port
 
 
 def _gone(pid: int) -> bool:
@@ -45,3 +51,46 @@ def test_start_needs_a_state_dir():
         _Stubborn().start(timeout=1)  # type: ignore[call-arg]
 
 
+
+
+class _Holder(BackgroundServer):
+    """Inherits its listening socket, says so in a file, and never answers."""
+
+    name = "the holding server"
+    stop_grace = 0.5
+    inherits_socket = True
+
+    def launch(self, port: int, state_dir: Path, fd: int, started: Path) -> Launch:
+        code = "import pathlib, sys, time; pathlib.Path(sys.argv[1]).touch(); time.sleep(300)"
+        return Launch([sys.executable, "-c", code, str(started)], dict(os.environ), state_dir, pass_fds=(fd,))
+
+
+def test_the_port_is_held_from_the_moment_it_is_chosen(tmp_path):
+    """No other process can take the port while the server starts, so no other server on it can answer
+    the readiness check in our server's place (a race two test lanes starting emulators could lose)."""
+    started = tmp_path / "started"
+    port = free_port()
+    failure: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            _Holder().start(state_dir=tmp_path / "state", port=port, timeout=60, started=started)
+        except ServerError as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    try:
+        while not started.exists() and thread.is_alive():  # a condition, not a deadline
+            time.sleep(0.05)
+        assert started.exists(), failure
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", port))
+    finally:
+        # End the server so that start() gives up (the test does not wait for its timeout).
+        for line in Path("/proc").glob("[0-9]*/cmdline"):
+            with contextlib.suppress(OSError):
+                if str(started).encode() in line.read_bytes():
+                    os.kill(int(line.parent.name), signal.SIGKILL)
+        thread.join()
+    assert failure and "exited" in str(failure[0])
