@@ -88,6 +88,12 @@ test-lane-live: setup
 test-lane-rest: setup
 	$(BIN)/pytest -m "$(LANE_REST)" $(PYTEST_ARGS)
 
+# The default suite in a random order (pytest-randomly prints its seed; PYTEST_ARGS="--randomly-seed=N"
+# repeats an order): a test that passes only after another one fails here.
+.PHONY: test-random
+test-random: setup
+	$(MAKE) --no-print-directory test PYTEST_ARGS="-p randomly $(PYTEST_ARGS)"
+
 # Every env applied, verified and destroyed, the remote-state lock, a failed apply cleaned up.
 test-integration: setup
 	$(BIN)/pytest -m "apply or integration" $(PYTEST_ARGS)
