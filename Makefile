@@ -15,7 +15,7 @@ LOCALSTACK_VENV  := $(TOOLS)/localstack
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup gate test test-integration test-aws fuzz lint fmt bench bench-input bench-stack clean
+.PHONY: setup gate test test-integration test-aws fuzz lint fmt bench bench-input bench-stack bench-gate clean
 
 setup: $(STAMP) $(CHECKOV_STAMP) postgres-server
 
@@ -132,6 +132,10 @@ bench-input: setup
 
 bench-stack: setup
 	$(BIN)/python benchmarks/stack_bench.py $(STACK_BENCH_ARGS)
+
+# `infra gate` cold, on an unchanged tree (all from the cache) and after a one-line change to dev's tfvars.
+bench-gate: setup
+	$(BIN)/python benchmarks/gate_bench.py $(GATE_BENCH_ARGS)
 
 clean:
 	-$(BIN)/infra emulator stop

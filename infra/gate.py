@@ -18,6 +18,7 @@ from rich.table import Table
 
 from core.errors import InfraError, InputError
 from core.project import BOOTSTRAP, Project
+from infra.gate_cache import GateCache
 from infra.terraform import PlanSummary, Progress, Terraform, fmt_check
 from infra.toolchain import Toolchain
 from infra.workspace import prepare
@@ -42,6 +43,7 @@ class RootResult:
     steps: list[StepResult] = field(default_factory=list)
     plan: PlanSummary | None = None
     policy: EnvResult | None = None
+    cached_at: str | None = None  # shown again from the gate's cache (infra/gate_cache.py), made then
 
     @property
     def passed(self) -> bool:
@@ -199,20 +201,41 @@ def run_gate(
     project: Project,
     toolchain: Toolchain,
     envs: list[str],
-    endpoint: str,
+    endpoint: Callable[[], str],
     progress: Progress,
     scanners: bool = True,
+    cache: GateCache | None = None,
 ) -> list[RootResult]:
-    results = [workflows_result(project.terraform_dir.parent, project.delivery), modules_result(project, toolchain)]
-    for root in [BOOTSTRAP, *envs]:
-        results.append(gate_root(project, toolchain, root, endpoint, progress, scanners))
+    """Every row of the gate, in a stable order. `endpoint()` gives the AWS endpoint, started only when
+    a row must plan; a row whose inputs are unchanged since `cache` saw it is shown again from there."""
+    runs: list[tuple[str, Callable[[], RootResult]]] = [
+        ("workflows", lambda: workflows_result(project.terraform_dir.parent, project.delivery)),
+        ("modules", lambda: modules_result(project, toolchain)),
+    ]
+    runs += [(root, lambda root=root: gate_root(project, toolchain, root, endpoint(), progress, scanners))
+             for root in [BOOTSTRAP, *envs]]
+    results = []
+    for row, run in runs:
+        key = cache.key(row) if cache is not None else ""
+        hit = cache.load(row, key) if cache is not None else None
+        if hit is not None:
+            result, made = hit
+            result.cached_at = made
+            progress.say(f"== {row}: unchanged since {made}: its result is shown again from the cache "
+                         "(--no-cache runs it)")
+        else:
+            result = run()
+            if cache is not None:
+                cache.save(row, key, result)
+        results.append(result)
     return results
 
 
 def root_table(result: RootResult) -> Table:
     """One root's steps, one row each: what ran, how it went, how long it took."""
     verdict = "[green]PASS[/]" if result.passed else "[red]FAIL[/]"
-    table = Table(title=f"{result.root}: {verdict}", title_justify="left", show_lines=False)
+    cached = f" [dim](cached: inputs unchanged since {result.cached_at})[/]" if result.cached_at else ""
+    table = Table(title=f"{result.root}: {verdict}{cached}", title_justify="left", show_lines=False)
     table.add_column("step")
     table.add_column("result")
     table.add_column("time", justify="right")

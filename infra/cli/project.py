@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from infra.cli.context import ENDPOINT_HELP, CliContext, pass_ctx
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV
 from infra.endpoints import aws_endpoint as use_endpoint
+from infra.gate_cache import GateCache
 from infra.terraform import Terraform
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
@@ -76,10 +78,14 @@ def inputs(ctx: CliContext, env: str) -> None:
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the policy reports go (policy.json, .sarif, .junit.xml, .md); default .infra/reports.")
 @click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy.")
+@click.option("--no-cache", is_flag=True,
+              help="Run every row, even those whose inputs are unchanged since the last gate.")
 @pass_ctx
-def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool) -> None:
+def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool,
+         no_cache: bool) -> None:
     """The main job for every root: fmt, init, validate, plan against the emulator, our policy on the
-    HCL and the plan, checkov, trivy and cost; one table, and the reports for CI."""
+    HCL and the plan, checkov, trivy and cost; one table, and the reports for CI. A row whose inputs
+    are unchanged since the last gate is shown again from .infra/cache (--no-cache runs it)."""
     project = ctx.project
     envs = project.resolve_envs(env)
     if report_dir is not None:
@@ -87,8 +93,19 @@ def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path |
     toolchain = load_toolchain(project.state_dir)
     source = toolchain.mirror or "registry"
     ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
-    with use_endpoint(project, aws_endpoint, ctx.progress) as endpoint:
-        results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress, scanners=not no_scanners)
+    endpoint_url = aws_endpoint or os.environ.get(ENDPOINT_ENV) or "embedded emulator"
+    cache = GateCache(project, toolchain.version, toolchain.mirror, scanners=not no_scanners,
+                      endpoint=endpoint_url, enabled=not no_cache)
+    with ExitStack() as running:
+        started: list[str] = []
+
+        def endpoint() -> str:  # started only when a row must plan
+            if not started:
+                started.append(running.enter_context(use_endpoint(project, aws_endpoint, ctx.progress)))
+            return started[0]
+
+        results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress, scanners=not no_scanners,
+                                    cache=cache)
     gate_mod.print_report(results, ctx.console)
     policy_results = [r.policy for r in results if r.policy is not None]
     if policy_results:
