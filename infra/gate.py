@@ -225,7 +225,7 @@ def run_gate(
                          "(--no-cache runs it)")
         else:
             result = run()
-            if cache is not None:
+            if cache is not None and result.passed:  # a failure may be the machine's (a tool, the endpoint)
                 cache.save(row, key, result)
         results.append(result)
     return results

@@ -11,6 +11,9 @@ changed input this list misses (tests/test_gate_cache.py changes each kind and e
 - the settings that change a verdict: `TF_VAR_*`, `INFRA_EMULATOR_STRICT`, whether scanners run, the
   endpoint the plans go to.
 
+Only rows that passed are kept: a failure may come from the machine (a missing tool, an endpoint that
+went away) rather than from the tree, so a failing row runs again every time.
+
 Entries live in `<state dir>/cache/gate/<row>.pickle`, one a row (the newest), written by this program
 into the user's own state directory; `--no-cache` ignores them.
 """

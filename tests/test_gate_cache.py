@@ -107,7 +107,7 @@ def test_the_gate_shows_an_unchanged_tree_from_the_cache_and_runs_a_changed_env_
     env = {"INFRA_TERRAFORM_DIR": str(terraform_copy), "INFRA_STATE_DIR": str(tmp_path / "state")}
     args = ("gate", "--env", "dev", "--no-scanners")
     first = infra(*args, env=env)
-    assert first.returncode in (0, 1), first.stderr
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]  # only passing rows are kept
     assert "unchanged since" not in first.stderr and "-> dev: plan" in first.stderr
     second = infra(*args, env=env)
     assert second.returncode == first.returncode
