@@ -159,6 +159,9 @@ def group_alive(pgid: int) -> bool:
                 continue
             if fields[0] != "Z" and fields[2] == str(pgid):  # state, ppid, pgrp
                 return True
+    # The leader may have exited between the first reap and the scan, which skips it as a zombie: reap
+    # it now, or the caller returns with the pid still taken (a flake found on a loaded machine).
+    pid_alive(pgid)
     return False
 
 

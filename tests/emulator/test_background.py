@@ -94,3 +94,31 @@ def test_the_port_is_held_from_the_moment_it_is_chosen(tmp_path):
                     os.kill(int(line.parent.name), signal.SIGKILL)
         thread.join()
     assert failure and "exited" in str(failure[0])
+
+
+def test_a_leader_that_exits_while_its_group_is_scanned_is_reaped(monkeypatch):
+    """The flake behind a failed `stop` test on a loaded machine: the leader exited after group_alive's
+    first reap and before its /proc scan, which skips zombies; the group counted as gone while the
+    leader's pid stayed taken. Here the first reap comes too early on purpose (the child still runs)."""
+    import subprocess
+
+    from infra.emulator import background
+
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE,
+                             start_new_session=True)
+    real_pid_alive = background.pid_alive
+    calls = []
+
+    def first_reap_before_the_exit(pid):
+        calls.append(pid)
+        alive = real_pid_alive(pid)
+        if len(calls) == 1:  # the child exits now, between the first reap and the scan
+            child.stdin.close()
+            while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                time.sleep(0.01)
+        return alive
+
+    monkeypatch.setattr(background, "pid_alive", first_reap_before_the_exit)
+    assert background.group_alive(child.pid) is False
+    assert not Path(f"/proc/{child.pid}").exists(), "the leader is still an unreaped zombie"
+    child.returncode = 0  # reaped by group_alive, not by Popen
