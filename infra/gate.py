@@ -8,8 +8,10 @@ run reports everything that is wrong.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,6 +199,16 @@ def workflows_result(repo: Path, delivery: dict[str, dict]) -> RootResult:
     return result
 
 
+def free_cores() -> int:
+    """Cores this process may use less the last minute's load, a core counted free when more than half idle."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this platform: assume the machine is ours
+        load = 0.0
+    return max(1, min(cores, round(cores - load)))
+
+
 def run_gate(
     project: Project,
     toolchain: Toolchain,
@@ -205,29 +217,56 @@ def run_gate(
     progress: Progress,
     scanners: bool = True,
     cache: GateCache | None = None,
+    jobs: int = 1,
 ) -> list[RootResult]:
     """Every row of the gate, in a stable order. `endpoint()` gives the AWS endpoint, started only when
-    a row must plan; a row whose inputs are unchanged since `cache` saw it is shown again from there."""
-    runs: list[tuple[str, Callable[[], RootResult]]] = [
-        ("workflows", lambda: workflows_result(project.terraform_dir.parent, project.delivery)),
-        ("modules", lambda: modules_result(project, toolchain)),
+    a row must plan; a row whose inputs are unchanged since `cache` saw it is shown again from there.
+
+    With jobs > 1 the rows that must run, run that many at once (they share nothing but the endpoint:
+    each root plans in a work copy of its own); each row's progress lines are held and printed whole,
+    in row order, so the log reads the same however the rows interleaved."""
+    rows: list[tuple[str, Callable[[Progress], RootResult]]] = [
+        ("workflows", lambda _progress: workflows_result(project.terraform_dir.parent, project.delivery)),
+        ("modules", lambda _progress: modules_result(project, toolchain)),
     ]
-    runs += [(root, lambda root=root: gate_root(project, toolchain, root, endpoint(), progress, scanners))
+    rows += [(root, lambda row_progress, root=root: gate_root(project, toolchain, root, endpoint(), row_progress,
+                                                               scanners))
              for root in [BOOTSTRAP, *envs]]
-    results = []
-    for row, run in runs:
-        key = cache.key(row) if cache is not None else ""
-        hit = cache.load(row, key) if cache is not None else None
+    keys = {row: cache.key(row) if cache is not None else "" for row, _ in rows}
+    hits = {}
+    for row, _ in rows:
+        hit = cache.load(row, keys[row]) if cache is not None else None
         if hit is not None:
-            result, made = hit
-            result.cached_at = made
-            progress.say(f"== {row}: unchanged since {made}: its result is shown again from the cache "
-                         "(--no-cache runs it)")
-        else:
-            result = run()
-            if cache is not None and result.passed:  # a failure may be the machine's (a tool, the endpoint)
-                cache.save(row, key, result)
-        results.append(result)
+            hits[row] = hit
+    to_run = [(row, run) for row, run in rows if row not in hits]
+    workers = max(1, min(jobs, len(to_run)))
+    if workers > 1:
+        if any(row not in ("workflows", "modules") for row, _ in to_run):
+            endpoint()  # started once, before the rows that share it
+        progress.say(f"== {len(to_run)} rows to run, {workers} at once; each row's lines follow when it ends")
+    results = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        started: dict[str, tuple[Future, Progress]] = {}
+        if workers > 1:
+            for row, run in to_run:
+                held = progress.held()
+                started[row] = (pool.submit(run, held), held)
+        for row, run in rows:
+            if row in hits:
+                result, made = hits[row]
+                result.cached_at = made
+                progress.say(f"== {row}: unchanged since {made}: its result is shown again from the cache "
+                             "(--no-cache runs it)")
+            else:
+                if row in started:
+                    future, held = started[row]
+                    result = future.result()
+                    progress.release(held)
+                else:  # one at a time: run here, its lines as they come
+                    result = run(progress)
+                if cache is not None and result.passed:  # a failure may be the machine's (a tool, the endpoint)
+                    cache.save(row, keys[row], result)
+            results.append(result)
     return results
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -42,6 +43,14 @@ class Progress:
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+    def held(self) -> Progress:
+        """A Progress that keeps its lines until `release()`: rows that run at once print whole, in order."""
+        return Progress(io.StringIO(), quiet=self.quiet)
+
+    def release(self, held: Progress) -> None:
+        if held.stream.getvalue():
+            print(held.stream.getvalue(), end="", file=self.stream, flush=True)
 
     @contextmanager
     def step(self, label: str, name: str) -> Iterator[None]:

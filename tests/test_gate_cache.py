@@ -12,7 +12,7 @@ import pytest
 from cli_run import infra  # tests/cli_run.py
 
 from core.project import REPO_ROOT, Project
-from infra import gate_cache
+from infra import gate, gate_cache
 from infra.gate_cache import GateCache, module_closure
 
 ROOTS = ["bootstrap", "dev", "staging", "prod"]
@@ -106,9 +106,19 @@ def test_an_entry_is_used_only_under_its_key_and_a_broken_one_is_ignored(tree):
 def test_the_gate_shows_an_unchanged_tree_from_the_cache_and_runs_a_changed_env_again(terraform_copy, tmp_path):
     env = {"INFRA_TERRAFORM_DIR": str(terraform_copy), "INFRA_STATE_DIR": str(tmp_path / "state")}
     args = ("gate", "--env", "dev", "--no-scanners")
-    first = infra(*args, env=env)
+    first = infra(*args, "--jobs", "2", env=env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]  # only passing rows are kept
     assert "unchanged since" not in first.stderr and "-> dev: plan" in first.stderr
+    # Two rows at once, yet each row's lines come whole and in row order, and so do the tables.
+    assert "== 4 rows to run, 2 at once" in first.stderr
+    lines = first.stderr.splitlines()
+    labels = [label for line in lines if line.startswith(("-> ", "ok "))
+              if (label := line.split(":")[0].split()[-1]) != "emulator"]
+    rows = [label for i, label in enumerate(labels) if i == 0 or labels[i - 1] != label]
+    assert rows == ["bootstrap", "dev"], labels
+    titles = [line.split(":")[0].strip() for line in first.stdout.splitlines()
+              if line.strip().startswith(("workflows:", "modules:", "bootstrap:", "dev:"))]
+    assert titles == ["workflows", "modules", "bootstrap", "dev"], first.stdout
     second = infra(*args, env=env)
     assert second.returncode == first.returncode
     for row in ("workflows", "modules", "bootstrap", "dev"):
@@ -120,3 +130,10 @@ def test_the_gate_shows_an_unchanged_tree_from_the_cache_and_runs_a_changed_env_
     third = infra(*args, env=env)
     assert "-> dev: plan" in third.stderr and "== dev: unchanged" not in third.stderr
     assert "== bootstrap: unchanged since" in third.stderr
+
+
+@pytest.mark.parametrize(("cores", "load", "free"), [(2, 0.2, 2), (2, 0.6, 1), (2, 1.9, 1), (2, 7.0, 1), (8, 2.4, 6)])
+def test_the_gate_counts_a_core_free_when_the_load_leaves_more_than_half_of_it(monkeypatch, cores, load, free):
+    monkeypatch.setattr(gate.os, "sched_getaffinity", lambda _pid: set(range(cores)))
+    monkeypatch.setattr(gate.os, "getloadavg", lambda: (load, load, load))
+    assert gate.free_cores() == free

@@ -80,9 +80,12 @@ def inputs(ctx: CliContext, env: str) -> None:
 @click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy.")
 @click.option("--no-cache", is_flag=True,
               help="Run every row, even those whose inputs are unchanged since the last gate.")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Rows that run at once (default: the cores the last minute's load leaves free; 1 runs them "
+                   "in turn). The report's order does not change.")
 @pass_ctx
 def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool,
-         no_cache: bool) -> None:
+         no_cache: bool, jobs: int | None) -> None:
     """The main job for every root: fmt, init, validate, plan against the emulator, our policy on the
     HCL and the plan, checkov, trivy and cost; one table, and the reports for CI. A row whose inputs
     are unchanged since the last gate is shown again from .infra/cache (--no-cache runs it)."""
@@ -105,7 +108,7 @@ def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path |
             return started[0]
 
         results = gate_mod.run_gate(project, toolchain, envs, endpoint, ctx.progress, scanners=not no_scanners,
-                                    cache=cache)
+                                    cache=cache, jobs=jobs or gate_mod.free_cores())
     gate_mod.print_report(results, ctx.console)
     policy_results = [r.policy for r in results if r.policy is not None]
     if policy_results:
