@@ -70,23 +70,29 @@ test-localstack: setup $(LOCALSTACK_STAMP)
 gate: setup
 	$(BIN)/infra gate
 
-# The default suite: everything but the heavier apply suites, dev's full apply included, in two
+# The default suite: everything but the heavier apply suites, dev's full apply included, in three
 # lanes at once. The live lane (tests on the applied dev stack: marker `apply`, set for every test
-# that uses the `live` fixtures) mostly waits on the provider's polling, so it overlaps well with
-# the CPU-bound rest. Not pytest-xdist: it tears session fixtures down whenever a worker's queue
-# runs dry, which re-applied the shared dev stack three times in a 2-worker run.
+# that uses the `live` fixtures) mostly waits on the provider's polling, so two CPU-bound lanes of
+# the rest run beside it, split by folder: the policy and Terraform suites, and everything else.
+# Not pytest-xdist: it tears session fixtures down whenever a worker's queue runs dry, which
+# re-applied the shared dev stack three times in a 2-worker run.
 # --output-sync prints each lane's log whole when it ends. For one test, run .venv/bin/pytest directly.
 LANE_LIVE := apply and not integration and not localstack
 LANE_REST := not apply and not integration and not localstack
+LANE_REST_A_DIRS := tests/policy tests/terraform tests/plan
 test: setup
 	$(BIN)/ruff check core infra policy tests benchmarks
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-live test-lane-rest
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-lane-live test-lane-rest-a test-lane-rest-b
 
-.PHONY: test-lane-live test-lane-rest
+.PHONY: test-lane-live test-lane-rest test-lane-rest-a test-lane-rest-b
 test-lane-live: setup
 	$(BIN)/pytest -m "$(LANE_LIVE)" $(PYTEST_ARGS)
 test-lane-rest: setup
 	$(BIN)/pytest -m "$(LANE_REST)" $(PYTEST_ARGS)
+test-lane-rest-a: setup
+	$(BIN)/pytest -m "$(LANE_REST)" $(LANE_REST_A_DIRS) $(PYTEST_ARGS)
+test-lane-rest-b: setup
+	$(BIN)/pytest -m "$(LANE_REST)" $(addprefix --ignore=,$(LANE_REST_A_DIRS)) $(PYTEST_ARGS)
 
 # The default suite in a random order (pytest-randomly prints its seed; PYTEST_ARGS="--randomly-seed=N"
 # repeats an order): a test that passes only after another one fails here.

@@ -24,6 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import reading
 from core.errors import InfraError
 
 MIN_TERRAFORM = (1, 11)
@@ -131,7 +132,7 @@ def resolve_mirror(state_dir: Path) -> tuple[Path | None, str]:
             "set TF_PROVIDER_MIRROR to a directory that holds registry.terraform.io/hashicorp/aws"
         )
     state_dir.mkdir(parents=True, exist_ok=True)
-    remembered.write_text(f"{path}\n")
+    reading.write_text(remembered, f"{path}\n", "the remembered mirror")
     return path, "found offline by searching the filesystem"
 
 
@@ -152,7 +153,8 @@ def write_cli_config(mirror: Path, state_dir: Path) -> Path:
         "}\n"
     )
     if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
+        # Whole or not at all: the test lanes (and two shells) may load the toolchain at the same moment.
+        reading.write_text(path, text, "the Terraform CLI config")
     return path
 
 

@@ -50,8 +50,11 @@ class _Moto(BackgroundServer):
     error = EmulatorError
     inherits_socket = True
 
-    def launch(self, port: int, state_dir: Path, fd: int, disabled_patches: Iterable[str] = ()) -> Launch:
+    def launch(self, port: int, state_dir: Path, fd: int, disabled_patches: Iterable[str] = (),
+               warm: bool = True) -> Launch:
         argv = [sys.executable, "-m", "infra.emulator.server", "--host", HOST, "--port", str(port), "--fd", str(fd)]
+        if not warm:
+            argv.append("--no-warm")
         for name in disabled_patches:
             argv += ["--disable-patch", name]
         env = dict(os.environ)
@@ -69,10 +72,12 @@ def status(state_dir: Path = DEFAULT_STATE_DIR) -> EmulatorInfo | None:
 
 
 def start(port: int | None = None, state_dir: Path = DEFAULT_STATE_DIR, disabled_patches: Iterable[str] = (),
-          timeout: float | None = None) -> EmulatorInfo:
+          timeout: float | None = None, warm: bool = True) -> EmulatorInfo:
     """Spawn the patched moto server in the background and wait until it answers (``port=None``: a free
-    loopback port); EmulatorError when one already runs there, the port is taken, or it will not start."""
-    return MOTO.start(port=port, state_dir=state_dir, timeout=timeout, disabled_patches=disabled_patches)
+    loopback port); EmulatorError when one already runs there, the port is taken, or it will not start.
+    ``warm=False`` skips building every service before listening (server.warm): for clients that make a
+    few calls, not for a Terraform apply, whose SDK retries a call the lazy build delays."""
+    return MOTO.start(port=port, state_dir=state_dir, timeout=timeout, disabled_patches=disabled_patches, warm=warm)
 
 
 def stop(state_dir: Path = DEFAULT_STATE_DIR) -> bool:

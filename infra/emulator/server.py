@@ -61,6 +61,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--fd", type=int, help="serve on this inherited, listening socket (infra's manager binds "
                         "the port first, so no other process can take it before the server is ready)")
+    parser.add_argument("--no-warm", action="store_true",
+                        help="build each service on its first request, not before listening (a client that "
+                             "makes a few calls with patient retries; an apply wants the warm-up)")
     parser.add_argument("--list-patches", action="store_true", help="print the patch names and exit")
     args = parser.parse_args(argv)
     if args.port is None and not args.list_patches:
@@ -141,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"patches applied: {', '.join(applied) or '(none)'}", flush=True)
     print(f"patches disabled: {', '.join(sorted(set(disabled))) or '(none)'}", flush=True)
     app = DomainDispatcherApplication(create_backend_app)
-    print(f"services warmed: {', '.join(warm(app))}", flush=True)
+    print(f"services warmed: {'(none: --no-warm)' if args.no_warm else ', '.join(warm(app))}", flush=True)
     try:
         server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler, fd=args.fd)
     except OSError as exc:
