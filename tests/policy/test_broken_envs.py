@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.project import Project
+from core.project import REPO_ROOT, Project
 from infra.cli import main
 from infra.terraform import Progress, StepFailed, Terraform
 from infra.workspace import prepare
@@ -186,24 +187,45 @@ def test_break_is_caught_in_hcl(capsys, terraform_copy, brk):
 
 
 @pytest.fixture(scope="module")
-def plan_workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("broken-plans")
+def broken_plans(tmp_path_factory, toolchain, emulator) -> Callable[[str], tuple[Path, Path]]:
+    """env -> one copy of the tree with every break of that env that Terraform plans, and its plan JSON.
+
+    One plan an env, not one a break (a plan takes 10-15 s): the breaks of an env touch different files
+    and lines, and each test looks for its own rule on its own resource, so one break cannot pass for
+    another."""
+    made: dict[str, tuple[Path, Path]] = {}
+
+    def plan_of(env: str) -> tuple[Path, Path]:
+        if env not in made:
+            tree = tmp_path_factory.mktemp(f"broken-{env}") / "terraform"
+            shutil.copytree(REPO_ROOT / "terraform", tree, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+            for brk in BREAKS:
+                if brk.env == env and not brk.plan_refused:
+                    brk.apply(tree)
+            ws = prepare(Project(terraform_dir=tree, state_dir=tree.parent / "state"), env, emulator)
+            tf = Terraform(toolchain, ws, Progress(quiet=True))
+            tf.init()
+            tf.plan()
+            made[env] = tree, ws.plan_json
+        return made[env]
+
+    return plan_of
 
 
 @pytest.mark.parametrize("brk", BREAKS, ids=[b.name for b in BREAKS])
-def test_break_is_caught_in_the_plan(capsys, terraform_copy, brk, toolchain, emulator, plan_workdir):
-    brk.apply(terraform_copy)
-    work = Project(terraform_dir=terraform_copy, state_dir=plan_workdir / brk.name.replace(" ", "-"))
-    ws = prepare(work, brk.env, emulator)
-    tf = Terraform(toolchain, ws, Progress(quiet=True))
-    tf.init()
-    if brk.plan_refused:
+def test_break_is_caught_in_the_plan(capsys, terraform_copy, brk, toolchain, emulator, broken_plans):
+    if brk.plan_refused:  # Terraform refuses the plan: a copy of its own, planned alone
+        brk.apply(terraform_copy)
+        ws = prepare(Project(terraform_dir=terraform_copy, state_dir=terraform_copy.parent / "state"), brk.env,
+                     emulator)
+        tf = Terraform(toolchain, ws, Progress(quiet=True))
+        tf.init()
         with pytest.raises(StepFailed, match=r"(?i)invalid value for variable") as refused:
             tf.plan()
         assert brk.plan_refused in refused.value.log.read_text()
         return
-    tf.plan()
-    code, out = run_policy(capsys, terraform_copy, brk.env, "--plan", str(ws.plan_json), "--format", "json")
+    tree, plan_json = broken_plans(brk.env)
+    code, out = run_policy(capsys, tree, brk.env, "--plan", str(plan_json), "--format", "json")
     assert code == 1
     hits = [f for f in findings_of(out, brk.rule) if f["source"] == "plan"]
     assert hits, f"{brk.rule} did not fire on the plan"
