@@ -105,6 +105,15 @@ class GateCache:
             common.tree(pins, REPO_ROOT / pins)
         common.tree("tiers", project.tiers_file)
         self._common = common.hexdigest()
+        # A tree several rows read (.github, a module) is hashed once an instance: one instance a gate run.
+        self._trees: dict[Path, str] = {}
+
+    def _tree(self, h: _Hash, label: str, root: Path) -> None:
+        if root not in self._trees:
+            one = _Hash()
+            one.tree("", root)  # whichever row asks first, the same digest
+            self._trees[root] = one.hexdigest()
+        h.text(label, self._trees[root])
 
     def key(self, row: str) -> str:
         """The key of a row: a root's name, "modules" or "workflows"."""
@@ -113,16 +122,16 @@ class GateCache:
         h.text("row", row)
         repo = self.project.terraform_dir.parent
         if row == "modules":
-            h.tree("modules", self.project.terraform_dir / "modules")
+            self._tree(h, "modules", self.project.terraform_dir / "modules")
         elif row == "workflows":
             for part in (".github", "scripts/ci", "docs", ".yamllint.yml"):
-                h.tree(part, repo / part)
+                self._tree(h, part, repo / part)
         else:
             root_dir = self.project.root_dir(row)
-            h.tree("root", root_dir)
+            self._tree(h, "root", root_dir)
             for module in module_closure(root_dir):
-                h.tree(f"module {module.name}", module)
-            h.tree("workflows", repo / ".github")
+                self._tree(h, f"module {module.name}", module)
+            self._tree(h, "workflows", repo / ".github")
         return h.hexdigest()
 
     def _path(self, row: str) -> Path:
