@@ -85,11 +85,9 @@ test: setup
 	$(BIN)/ruff check core infra policy tests benchmarks
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-lane-live test-lane-rest-a test-lane-rest-b
 
-.PHONY: test-lane-live test-lane-rest test-lane-rest-a test-lane-rest-b
+.PHONY: test-lane-live test-lane-rest-a test-lane-rest-b
 test-lane-live: setup
 	$(BIN)/pytest -m "$(LANE_LIVE)" $(PYTEST_ARGS)
-test-lane-rest: setup
-	$(BIN)/pytest -m "$(LANE_REST)" $(PYTEST_ARGS)
 test-lane-rest-a: setup
 	nice -n 5 $(BIN)/pytest -m "$(LANE_REST)" $(LANE_REST_A_DIRS) $(PYTEST_ARGS)
 test-lane-rest-b: setup

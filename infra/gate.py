@@ -260,8 +260,10 @@ def run_gate(
             else:
                 if row in started:
                     future, held = started[row]
-                    result = future.result()
-                    progress.release(held)
+                    try:
+                        result = future.result()
+                    finally:  # a row that raised still shows what it did up to there
+                        progress.release(held)
                 else:  # one at a time: run here, its lines as they come
                     result = run(progress)
                 if cache is not None and result.passed:  # a failure may be the machine's (a tool, the endpoint)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from ecr_images import push
+from terraform_tree import copy_terraform
 
 from core.aws import AwsSession
 from core.project import REPO_ROOT, Project
@@ -82,9 +82,7 @@ def aws_endpoint(request) -> str:
 @pytest.fixture
 def terraform_copy(tmp_path) -> Path:
     """A private copy of the Terraform tree that a test may break."""
-    dst = tmp_path / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
-    return dst
+    return copy_terraform(tmp_path / "terraform")
 
 
 @dataclass

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from terraform_tree import copy_terraform
 
-from core.project import REPO_ROOT, Project
+from core.project import Project
 from infra.cli import main
 from infra.terraform import Progress, StepFailed, Terraform
 from infra.workspace import prepare
@@ -186,6 +186,14 @@ def test_break_is_caught_in_hcl(capsys, terraform_copy, brk):
     assert rule_index()[brk.rule].remediation.split(" (")[0][:40] in text or "fix" in text.lower()
 
 
+def initialised(tree: Path, env: str, toolchain, endpoint: str) -> Terraform:
+    """Terraform on `env` of `tree`, initialised against the endpoint, in a state dir beside the tree."""
+    tf = Terraform(toolchain, prepare(Project(terraform_dir=tree, state_dir=tree.parent / "state"), env, endpoint),
+                   Progress(quiet=True))
+    tf.init()
+    return tf
+
+
 @pytest.fixture(scope="module")
 def broken_plans(tmp_path_factory, toolchain, emulator) -> Callable[[str], tuple[Path, Path]]:
     """env -> one copy of the tree with every break of that env that Terraform plans, and its plan JSON.
@@ -197,16 +205,13 @@ def broken_plans(tmp_path_factory, toolchain, emulator) -> Callable[[str], tuple
 
     def plan_of(env: str) -> tuple[Path, Path]:
         if env not in made:
-            tree = tmp_path_factory.mktemp(f"broken-{env}") / "terraform"
-            shutil.copytree(REPO_ROOT / "terraform", tree, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+            tree = copy_terraform(tmp_path_factory.mktemp(f"broken-{env}") / "terraform")
             for brk in BREAKS:
                 if brk.env == env and not brk.plan_refused:
                     brk.apply(tree)
-            ws = prepare(Project(terraform_dir=tree, state_dir=tree.parent / "state"), env, emulator)
-            tf = Terraform(toolchain, ws, Progress(quiet=True))
-            tf.init()
+            tf = initialised(tree, env, toolchain, emulator)
             tf.plan()
-            made[env] = tree, ws.plan_json
+            made[env] = tree, tf.ws.plan_json
         return made[env]
 
     return plan_of
@@ -216,10 +221,7 @@ def broken_plans(tmp_path_factory, toolchain, emulator) -> Callable[[str], tuple
 def test_break_is_caught_in_the_plan(capsys, terraform_copy, brk, toolchain, emulator, broken_plans):
     if brk.plan_refused:  # Terraform refuses the plan: a copy of its own, planned alone
         brk.apply(terraform_copy)
-        ws = prepare(Project(terraform_dir=terraform_copy, state_dir=terraform_copy.parent / "state"), brk.env,
-                     emulator)
-        tf = Terraform(toolchain, ws, Progress(quiet=True))
-        tf.init()
+        tf = initialised(terraform_copy, brk.env, toolchain, emulator)
         with pytest.raises(StepFailed, match=r"(?i)invalid value for variable") as refused:
             tf.plan()
         assert brk.plan_refused in refused.value.log.read_text()
