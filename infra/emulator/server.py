@@ -89,7 +89,8 @@ def warm(app) -> list[str]:
     loaded 2-core machine the server stalled for about 10 s; the provider's SDK retried a CreateRole
     whose first attempt had already created the role, and the apply failed with EntityAlreadyExists
     (a live-lane flake). Warming every service the roots point at the emulator moves that work to
-    start-up, before the server answers its readiness check.
+    start-up, before the server answers its readiness check. (An answer lost on the wire is the
+    other way a retried call ran twice: infra/emulator/invocations.py answers such a retry.)
     """
     import botocore.session
     from moto.backends import get_backend
@@ -138,13 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
+    from infra.emulator.invocations import ReplayRetriedInvocations
+
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
 
     print(f"patches applied: {', '.join(applied) or '(none)'}", flush=True)
     print(f"patches disabled: {', '.join(sorted(set(disabled))) or '(none)'}", flush=True)
-    app = DomainDispatcherApplication(create_backend_app)
-    print(f"services warmed: {'(none: --no-warm)' if args.no_warm else ', '.join(warm(app))}", flush=True)
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    print(f"services warmed: {'(none: --no-warm)' if args.no_warm else ', '.join(warm(dispatcher))}", flush=True)
+    app = ReplayRetriedInvocations(dispatcher)
     try:
         server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler, fd=args.fd)
     except OSError as exc:
