@@ -14,7 +14,7 @@ from ecr_images import push
 from terraform_tree import copy_terraform
 
 from core.aws import AwsSession
-from core.project import REPO_ROOT, Project
+from core.project import BOOTSTRAP, REPO_ROOT, Project
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV, check_reachable
 from infra.stack import Stack, applied
@@ -121,6 +121,17 @@ def plans(project, toolchain, emulator, tmp_path_factory) -> dict[str, Plan]:
         tf.plan()
         result[env] = Plan(env, project.tiers["tiers"][env], json.loads(ws.plan_json.read_text()))
     return result
+
+
+@pytest.fixture(scope="session")
+def bootstrap_plan(project, toolchain, emulator, tmp_path_factory) -> Path:
+    """The bootstrap root's plan JSON against the session's emulator, made once for the suites that read it."""
+    work = Project(terraform_dir=project.terraform_dir, state_dir=tmp_path_factory.mktemp("bootstrap-plan"))
+    ws = prepare(work, BOOTSTRAP, emulator)
+    tf = Terraform(toolchain, ws, Progress(quiet=True))
+    tf.init()
+    tf.plan()
+    return ws.plan_json
 
 
 @dataclass

@@ -9,6 +9,8 @@ from core.project import REPO_ROOT
 
 
 def copy_terraform(dst: Path) -> Path:
-    """A copy of terraform/ at `dst`, without init output or state."""
-    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    """A copy of terraform/ at `dst`, without init output, state or the override files `infra` writes
+    (the committed lock files stay: they pin the provider the copy initialises)."""
+    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf")
+    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=ignore)
     return dst

@@ -4,43 +4,19 @@ not list is asked its own way."""
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
+from aws_stub import failing_aws  # tests/aws_stub.py
 
 from core.aws import AwsSession
 from core.tagged import TaggedReader
 
 
-class _Denied(BaseHTTPRequestHandler):
-    """An endpoint whose credentials may not call tag:GetResources."""
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"__type": "AccessDeniedException", "message": "not authorized: tag:GetResources"})
-        self.send_response(400)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_denied_tagging_api_falls_back_to_the_services_own_calls():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Denied)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        aws = AwsSession(f"http://127.0.0.1:{server.server_address[1]}")
-        reader = TaggedReader(aws.client, {"Project": "rupaya", "Environment": "dev"})
+    with failing_aws(400, "AccessDeniedException", "not authorized: tag:GetResources") as endpoint:
+        reader = TaggedReader(AwsSession(endpoint).client, {"Project": "rupaya", "Environment": "dev"})
         asked = []
         tags = reader.tags_of("arn:aws:kms:us-east-1:123456789012:key/0a1b",
                               lambda: asked.append(1) or {"Project": "rupaya", "Environment": "dev"})
-    finally:
-        server.shutdown()
     assert asked == [1] and reader.owns(tags)
     assert reader.tagging_api == "not available (AccessDeniedException)"
 

@@ -6,12 +6,9 @@ tests/integration/test_env_live.py; these are the cheap refusals and the no-op c
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from cli_run import assert_one_line_error, closed_port, infra  # tests/cli_run.py
-
-from core.project import REPO_ROOT
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 
 @pytest.mark.parametrize("command", ["up", "down", "verify"])
@@ -36,7 +33,7 @@ def test_without_an_emulator_there_is_nothing_up(command, tmp_path):
 
 def test_a_malformed_tfvars_is_refused_before_terraform_runs(tmp_path):
     tree = tmp_path / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", tree, ignore=shutil.ignore_patterns(".terraform"))
+    copy_terraform(tree)
     (tree / "envs" / "dev" / "terraform.tfvars").write_text('project = "rupaya\n')
     proc = infra("--terraform-dir", str(tree), "up", "--env", "dev", env={"INFRA_STATE_DIR": str(tmp_path / "s")})
     assert_one_line_error(proc, "terraform.tfvars:1:", "unexpected end of file")

@@ -14,8 +14,10 @@ from botocore.config import Config
 from infra.emulator import EmulatorInfo, running, start, stop
 
 REGION = "us-east-1"
-# One attempt only: a gap must show up as an error, not as minutes of retries.
-_BOTO_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+# One attempt only: a gap must show up as an error, not as minutes of retries. The time-outs are
+# ceilings only a hang reaches: an emulator without the warm-up builds a service on its first call,
+# which takes seconds on a loaded machine.
+_BOTO_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=60, read_timeout=120)
 
 
 def make_client(endpoint: str, service: str) -> Any:  # boto3 client classes are generated at run time

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hostile import assert_kept, run
-
-from core.project import REPO_ROOT
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())["cases"]
@@ -20,7 +19,7 @@ CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text())["cases"]
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_corpus_case(case, tmp_path):
     tree = tmp_path / "repo" / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", tree, ignore=shutil.ignore_patterns(".terraform*"))
+    copy_terraform(tree)
     (tmp_path / "repo" / ".git").mkdir()
     work = tmp_path / "work"
     work.mkdir()

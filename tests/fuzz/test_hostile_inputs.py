@@ -17,6 +17,7 @@ import pytest
 from hostile import ARG, assert_kept, hostile_bytes, run, special_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 from core.errors import InputError
 from core.project import REPO_ROOT
@@ -41,7 +42,7 @@ def work(tmp_path_factory) -> Path:
 def tree(tmp_path_factory) -> Path:
     """A copy of the Terraform tree (and a repository marker) the fuzz may break and restore."""
     repo = tmp_path_factory.mktemp("fuzz-tree")
-    shutil.copytree(REPO_ROOT / "terraform", repo / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    copy_terraform(repo / "terraform")
     (repo / ".git").mkdir()
     return repo / "terraform"
 

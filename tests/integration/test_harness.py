@@ -8,10 +8,9 @@ what is left named, and the state file kept where it says.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from aws_stub import failing_aws  # tests/aws_stub.py
 
 from core.aws import AwsSession
 from core.errors import InfraError
@@ -100,31 +99,10 @@ def test_the_inventory_finds_what_carries_the_scopes_tags_and_nothing_else(emula
     assert "aws_kms_key" not in {f.type for f in inventory.take(aws, mine, services=["kms"]).found}
 
 
-class _NotServed(BaseHTTPRequestHandler):
-    """Answers every AWS call the way LocalStack's free tier answers ECS or RDS: 501."""
-
-    def do_POST(self):
-        body = json.dumps({"__type": "InternalFailure", "message": "not included in your current license plan"})
-        self.send_response(501)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    do_GET = do_POST
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_service_the_endpoint_does_not_serve_is_reported_not_crashed():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotServed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        aws = AwsSession(f"http://127.0.0.1:{server.server_address[1]}")
-        found = inventory.take(aws, {"Environment": "dev"}, services=["ecs", "logs"])
-    finally:
-        server.shutdown()
+    # Answered the way LocalStack's free tier answers ECS or RDS.
+    with failing_aws(501, "InternalFailure", "not included in your current license plan") as endpoint:
+        found = inventory.take(AwsSession(endpoint), {"Environment": "dev"}, services=["ecs", "logs"])
     assert found.found == []
     assert set(found.unchecked) == {"ecs", "logs"}
     assert "license plan" in found.unchecked["ecs"]

@@ -21,7 +21,9 @@ from infra.emulator import localstack
 pytestmark = [pytest.mark.localstack]
 
 
-def _gone(pid: int, wait: float = 5.0) -> bool:
+def _gone(pid: int, wait: float = 60.0) -> bool:
+    """True once `pid` is gone (or a zombie); the wait is a ceiling only a process that outlives its
+    kill reaches, not a deadline a loaded machine could miss."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
@@ -69,13 +71,12 @@ def test_a_localstack_that_dies_is_reported_with_its_log_and_its_children_are_ki
     assert not (state / localstack.STATE_FILE).exists()
 
 
+@pytest.mark.timeout(300)  # a hang's ceiling: the stand-in never exits by itself, so only the kill ends it
 def test_a_localstack_that_never_answers_is_killed_after_the_timeout(tmp_path):
     pid_file = tmp_path / "pid"
-    venv = fake_venv(tmp_path, f'echo $$ > {pid_file}\necho "waiting for nothing"\nexec sleep 300\n')
-    started = time.monotonic()
+    venv = fake_venv(tmp_path, f'echo $$ > {pid_file}\necho "waiting for nothing"\nexec sleep infinity\n')
     with pytest.raises(localstack.LocalStackError, match=r"did not answer /_localstack/health .* within 1s") as failed:
         localstack.start(state_dir=tmp_path / "state", venv=venv, timeout=1)
-    assert time.monotonic() - started < 1 + localstack.STOP_GRACE + 5
     assert "waiting for nothing" in str(failed.value)
     assert _gone(int(pid_file.read_text()))
 
@@ -97,11 +98,8 @@ def test_the_environment_puts_it_in_host_mode_with_its_files_under_the_state_dir
 def test_start_status_stop_lifecycle(tmp_path, localstack_venv, monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "must-not-leak")
     state = tmp_path / "state"
-    started = time.monotonic()
-    info = localstack.start(state_dir=state)
+    info = localstack.start(state_dir=state)  # raises when it does not answer within START_TIMEOUT
     try:
-        took = time.monotonic() - started
-        assert took < localstack.START_TIMEOUT
         assert localstack.status(state) == info
         recorded = json.loads((state / localstack.STATE_FILE).read_text())
         assert recorded["endpoint"] == info.endpoint == f"http://127.0.0.1:{info.port}"

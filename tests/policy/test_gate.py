@@ -13,8 +13,6 @@ import json
 import pytest
 
 from core.project import BOOTSTRAP, REPO_ROOT, Project
-from infra.terraform import Progress, Terraform
-from infra.workspace import prepare
 from policy import runner
 from policy.model import EnvResult
 from policy.rules import ALL_RULES
@@ -31,18 +29,13 @@ CASES = [
 
 
 @pytest.fixture(scope="session")
-def policy_results(project, plans, toolchain, emulator, tmp_path_factory) -> dict[str, EnvResult]:
+def policy_results(project, plans, bootstrap_plan, tmp_path_factory) -> dict[str, EnvResult]:
     """Each env through the policy once: HCL and plan (the shared plans), suppressions applied."""
     folder = tmp_path_factory.mktemp("gate-plans")
     results = {}
     for env in ENVS:
         if env == BOOTSTRAP:
-            work = Project(terraform_dir=project.terraform_dir, state_dir=folder / "work")
-            ws = prepare(work, BOOTSTRAP, emulator)
-            tf = Terraform(toolchain, ws, Progress(quiet=True))
-            tf.init()
-            tf.plan()
-            plan_json = ws.plan_json
+            plan_json = bootstrap_plan
         else:
             plan_json = folder / f"{env}.plan.json"
             plan_json.write_text(json.dumps(plans[env].data))

@@ -6,15 +6,14 @@ duplicated or dropped) in a private copy of the Terraform tree, which is then lo
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 from core.errors import InputError
-from core.project import REPO_ROOT
 from policy.hcl import evaluate_expression, load_root
 from policy.model import PolicyInputError
 
@@ -26,8 +25,7 @@ ALPHABET = st.sampled_from([*'{}[]()"$%~=.,:*?!<>-+/\\#\n\t 0123456789abcxyz_', 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory) -> Path:
     dst = tmp_path_factory.mktemp("fuzz") / "repo"
-    shutil.copytree(REPO_ROOT / "terraform", dst / "terraform",
-                    ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf"))
+    copy_terraform(dst / "terraform")
     (dst / "pyproject.toml").write_text("")
     return dst
 

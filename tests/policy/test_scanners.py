@@ -18,8 +18,6 @@ import pytest
 
 from core.errors import InfraError
 from core.project import BOOTSTRAP, REPO_ROOT, Project
-from infra.terraform import Progress, Terraform
-from infra.workspace import prepare
 from policy.model import Level, Source
 from policy.scanners import (
     INLINE_RULE,
@@ -70,15 +68,11 @@ def set_after(plan: dict, address: str, **values) -> dict:
 
 
 @pytest.fixture(scope="module")
-def plan_files(plans, project, toolchain, emulator, tmp_path_factory) -> dict[str, Path]:
-    """Plan JSONs of every root: the shared env plans, and one of bootstrap made here."""
+def plan_files(plans, bootstrap_plan, tmp_path_factory) -> dict[str, Path]:
+    """Plan JSONs of every root: the shared env plans and the shared bootstrap plan."""
     folder = tmp_path_factory.mktemp("scanner-plans")
     files = {env: write_plan(folder, env, plan.data) for env, plan in plans.items()}
-    work = Project(terraform_dir=project.terraform_dir, state_dir=tmp_path_factory.mktemp("bootstrap-plan"))
-    tf = Terraform(toolchain, prepare(work, BOOTSTRAP, emulator), Progress(quiet=True))
-    tf.init()
-    tf.plan()
-    files[BOOTSTRAP] = write_plan(folder, BOOTSTRAP, json.loads(tf.ws.plan_json.read_text()))
+    files[BOOTSTRAP] = write_plan(folder, BOOTSTRAP, json.loads(bootstrap_plan.read_text()))
     return files
 
 
@@ -113,7 +107,7 @@ def test_both_scanners_ran_on_both_inputs_of_every_root(real_scans):
     expected = {(r, s, src) for r in ROOTS for s in ("checkov", "trivy") for src in ("hcl", "plan")}
     assert ran_from(scan_timings) >= expected
     for timing in scan_timings:
-        assert 0 < timing.seconds < 120, timing
+        assert timing.seconds > 0, timing  # a duration was measured (how long is benchmarks' business)
 
 
 @pytest.mark.terraform

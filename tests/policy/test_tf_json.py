@@ -8,13 +8,13 @@ fails the policy; a malformed or unreadable configuration file is one line and e
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from cli_run import assert_one_line_error, infra
 from hcl_to_json import convert_tree
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 from core.project import REPO_ROOT
 from policy.hcl import load_root_result, provider_blocks
@@ -27,7 +27,7 @@ ENVS = ("dev", "staging", "prod")
 def json_tree(tmp_path_factory) -> Path:
     """A copy of the repository's terraform/ with every `.tf` file replaced by its `.tf.json`."""
     repo = tmp_path_factory.mktemp("json-tree")
-    shutil.copytree(REPO_ROOT / "terraform", repo / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    copy_terraform(repo / "terraform")
     assert convert_tree(repo / "terraform") > 40
     assert not list((repo / "terraform").rglob("*.tf"))
     return repo
@@ -83,7 +83,7 @@ EVIL = {
 
 @pytest.fixture
 def tree(tmp_path) -> Path:
-    shutil.copytree(REPO_ROOT / "terraform", tmp_path / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
+    copy_terraform(tmp_path / "terraform")
     (tmp_path / ".git").mkdir()
     return tmp_path / "terraform"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 import yaml
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 from core.project import REPO_ROOT
 
@@ -19,9 +19,7 @@ TESTED = [m for m in MODULES if (REPO_ROOT / "terraform" / "modules" / m / "test
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
     dst = tmp_path_factory.mktemp("tf") / "terraform"
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf")
-    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=ignore)
-    return dst
+    return copy_terraform(dst)
 
 
 def terraform(toolchain, cwd, *args):
@@ -75,22 +73,27 @@ def test_validate(toolchain, tree, root):
     assert proc.returncode == 0, proc.stderr
 
 
-def _validate_dev_with_tiers(toolchain, tmp_path, edit) -> subprocess.CompletedProcess:
-    """`terraform validate` of a copy of the dev root whose tier is known at validate time (the env
-    name written in), after `edit` changed the copy's tiers.yaml."""
+def _dev_validator(toolchain, tmp_path):
+    """``validate(edit)``: `terraform validate` of one initialised copy of the dev root whose tier is
+    known at validate time (the env name written in), after `edit` changed the copy's tiers.yaml
+    (each edit starts from the committed tiers.yaml; validate reads it anew, no init needed)."""
     dst = tmp_path / "terraform"
-    ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf")
-    shutil.copytree(REPO_ROOT / "terraform", dst, ignore=ignore)
+    copy_terraform(dst)
     main = dst / "envs" / "dev" / "main.tf"
     text = main.read_text()
     assert "local.tiers.tiers[var.environment]" in text
     main.write_text(text.replace("local.tiers.tiers[var.environment]", 'local.tiers.tiers["dev"]'))
     tiers = dst / "tiers.yaml"
-    document = yaml.safe_load(tiers.read_text())
-    edit(document["tiers"]["dev"])
-    tiers.write_text(yaml.safe_dump(document))
+    committed = tiers.read_text()
     init(toolchain, main.parent)
-    return terraform(toolchain, main.parent, "validate")
+
+    def validate(edit) -> subprocess.CompletedProcess:
+        document = yaml.safe_load(committed)
+        edit(document["tiers"]["dev"])
+        tiers.write_text(yaml.safe_dump(document))
+        return terraform(toolchain, main.parent, "validate")
+
+    return validate
 
 
 def test_terraform_itself_refuses_a_malformed_tier(toolchain, tmp_path):
@@ -105,9 +108,10 @@ def test_terraform_itself_refuses_a_malformed_tier(toolchain, tmp_path):
     def without_alarms(tier):
         del tier["alarms"]
 
-    assert _validate_dev_with_tiers(toolchain, tmp_path / "ok", unchanged).returncode == 0
-    wrong_type = _validate_dev_with_tiers(toolchain, tmp_path / "type", cpu_as_words)
+    validate = _dev_validator(toolchain, tmp_path)
+    assert validate(unchanged).returncode == 0
+    wrong_type = validate(cpu_as_words)
     assert wrong_type.returncode != 0 and "module.platform.var.tier" in wrong_type.stderr
     assert "a number is required" in wrong_type.stderr, wrong_type.stderr
-    missing = _validate_dev_with_tiers(toolchain, tmp_path / "missing", without_alarms)
+    missing = validate(without_alarms)
     assert missing.returncode != 0 and 'attribute "alarms" is required' in missing.stderr, missing.stderr

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from cli_run import assert_one_line_error, infra
+from terraform_tree import copy_terraform  # tests/terraform_tree.py
 
 from core.errors import InfraError
 from core.project import REPO_ROOT, Project
@@ -59,8 +60,7 @@ def test_the_unified_graph_has_every_job_and_the_rollback_on_failure():
 
 def test_cli_check_reports_stale_docs(tmp_path):
     shutil.copytree(REPO_ROOT / ".github", tmp_path / ".github")
-    shutil.copytree(REPO_ROOT / "terraform", tmp_path / "terraform",
-                    ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    copy_terraform(tmp_path / "terraform")
     proc = infra("--terraform-dir", str(tmp_path / "terraform"), "workflows", "docs", "--check")
     assert_one_line_error(proc, "stale workflow docs", code=1)  # the copy has no docs/ yet
     written = infra("--terraform-dir", str(tmp_path / "terraform"), "workflows", "docs")
