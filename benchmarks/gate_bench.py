@@ -4,7 +4,10 @@ cache), and after a one-line change to envs/dev/terraform.tfvars (dev runs again
 Prints the three figures side by side; numbers, not a test. It works on a copy of the tree in a
 temporary folder, with a state folder of its own, so the repository's cache is not touched.
 
-    .venv/bin/python benchmarks/gate_bench.py [--no-scanners]
+    .venv/bin/python benchmarks/gate_bench.py [--no-scanners] [--jobs N]
+
+`--jobs N` is passed to every gate (default: the gate's own choice, the cores the load leaves free),
+so `--jobs 1` and `--jobs 2` compare the rows run in turn with two at once.
 """
 
 from __future__ import annotations
@@ -34,8 +37,11 @@ def timed_gate(env: dict[str, str], extra: list[str]) -> tuple[float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-scanners", action="store_true", help="leave checkov and trivy out of every run")
+    parser.add_argument("--jobs", type=int, help="rows each gate runs at once (default: the gate's choice)")
     args = parser.parse_args()
     extra = ["--no-scanners"] if args.no_scanners else []
+    if args.jobs is not None:
+        extra += ["--jobs", str(args.jobs)]
     with tempfile.TemporaryDirectory(prefix="gate-bench-") as tmp:
         work = Path(tmp)
         ignore = shutil.ignore_patterns(".terraform", "*.tfstate*", "__pycache__")
@@ -48,7 +54,7 @@ def main() -> int:
         tfvars = work / "terraform" / "envs" / "dev" / "terraform.tfvars"
         tfvars.write_text(tfvars.read_text() + "# a one-line change\n")
         one_env, _ = timed_gate(env, extra)
-    note = ", no scanners" if extra else ""
+    note = (", no scanners" if args.no_scanners else "") + (f", --jobs {args.jobs}" if args.jobs else "")
     print(f"{'cold':>10} {'unchanged':>10} {'dev changed':>12}   (infra gate, seconds{note}; exit {code})")
     print(f"{cold:>10.1f} {unchanged:>10.1f} {one_env:>12.1f}")
     return 0

@@ -59,11 +59,14 @@ def test_module_contract(toolchain, tree, module):
 
 
 # `terraform test` validates a module before its runs, so only the roots and the untested
-# composition need a validate of their own.
+# composition need a validate of their own. It is a second proof in the default suite, which plans
+# every root (a plan validates first; bootstrap_plan and plans in tests/conftest.py) and so every
+# module the envs call, platform included: the validates run with `make test-integration`.
 UNTESTED = sorted(set(MODULES) - set(TESTED))
 ROOTS = ["bootstrap", "envs/dev", "envs/staging", "envs/prod", *(f"modules/{m}" for m in UNTESTED)]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("root", ROOTS)
 def test_validate(toolchain, tree, root):
     cwd = tree / root
