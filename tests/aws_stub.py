@@ -1,5 +1,6 @@
-"""A stand-in AWS endpoint that answers every call with one JSON error, for the tests that need an
-endpoint to refuse deterministically and at once (a denied API, a service the endpoint does not serve)."""
+"""Stand-in HTTP endpoints for the tests: `serving` runs any handler on a free loopback port, and
+`failing_aws` answers every AWS call with one JSON error, for the tests that need an endpoint to
+refuse deterministically and at once (a denied API, a service the endpoint does not serve)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,23 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], **attributes: object) -> Iterator[str]:
+    """`handler` served on a free loopback port (`attributes` set on the server, for the handler to
+    read as self.server.<name>); yields the URL, and stops the server on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    for name, value in attributes.items():
+        setattr(server, name, value)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @contextmanager
@@ -30,12 +48,5 @@ def failing_aws(status: int, error_type: str, message: str) -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(Refuse) as url:
+        yield url

@@ -8,12 +8,12 @@ answers for the rest. These tests need neither LocalStack nor moto, so they run 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from aws_stub import serving  # tests/aws_stub.py
 
 from infra.emulator import localstack
 from infra.emulator.background import free_port
@@ -74,16 +74,8 @@ class FakeEndpoint(BaseHTTPRequestHandler):
 
 
 def serve(health) -> Iterator[str]:
-    handler = type("Handler", (FakeEndpoint,), {"health": health})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(type("Handler", (FakeEndpoint,), {"health": health})) as url:
+        yield url
 
 
 @pytest.fixture

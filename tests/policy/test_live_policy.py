@@ -13,16 +13,16 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlparse
 
 import boto3
 import pytest
+from aws_stub import serving  # tests/aws_stub.py
 from botocore.config import Config
 
 from infra import cli
@@ -419,16 +419,8 @@ class _Unserving(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def partial_endpoint(dev) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unserving)
-    server.upstream = urlparse(dev.endpoint)
-    server.unserved = set(UNSERVED_SIGNING)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Unserving, upstream=urlparse(dev.endpoint), unserved=set(UNSERVED_SIGNING)) as url:
+        yield url
 
 
 def test_unserved_services_are_skipped_and_reported(dev, tiers, partial_endpoint):
