@@ -183,9 +183,20 @@ def price(group: str, key: str, table: dict[str, Any] | None = None) -> Price | 
     return table["prices"].get(group, {}).get(key)
 
 
-def usage_for(env: str, table: dict[str, Any] | None = None) -> dict[str, Any]:
+def usage_for(env: str, table: dict[str, Any] | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The usage assumed for `env`: the price table's defaults, its tier overrides, then `overrides`
+    (from `infra cost --usage FILE`, see load_usage)."""
     table = table or price_table()
-    return {**table["usage_defaults"], **table["usage_tiers"].get(env, {})}
+    return {**table["usage_defaults"], **table["usage_tiers"].get(env, {}), **(overrides or {})}
+
+
+def load_usage(path: Path | str) -> dict[str, Any]:
+    """A usage file: a YAML mapping of usage keys (those of the price table's `usage:` section) to
+    values, applied over the env's own. Malformed or unknown keys -> PolicyInputError of one line."""
+    raw = reading.read_yaml(path, "usage file")
+    if raw is None:
+        return {}
+    return _check_usage(raw, path, "(top level)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -660,10 +671,11 @@ class _Estimator:
 
 
 def estimate(resources: list[Resource], tier: dict, *, env: str | None = None,
-             table: dict[str, Any] | None = None) -> CostEstimate:
+             table: dict[str, Any] | None = None, usage: dict[str, Any] | None = None) -> CostEstimate:
     """The monthly estimate of `resources` (one env); `tier` is that env's entry of tiers.yaml.
 
-    The env (for per-env usage overrides) is taken from the resources unless given.
+    The env (for per-env usage overrides) is taken from the resources unless given; `usage`
+    overrides the price table's usage for it (see load_usage).
     """
     if not isinstance(resources, list) or not all(isinstance(r, Resource) for r in resources):
         raise PolicyInputError("cost estimate: resources must be a list of Resource")
@@ -673,7 +685,7 @@ def estimate(resources: list[Resource], tier: dict, *, env: str | None = None,
     envs = sorted({r.env for r in resources})
     name = env or (envs[0] if envs else "unknown")
     floor = (tier.get("service") or {}).get("min_tasks")
-    estimator = _Estimator(resources, name, table, usage_for(name, table),
+    estimator = _Estimator(resources, name, table, usage_for(name, table, usage),
                            floor if isinstance(floor, int) and not isinstance(floor, bool) else None)
     if len(envs) > 1:
         estimator.note(f"resources of several envs ({', '.join(envs)}) estimated together")
@@ -839,5 +851,6 @@ def budget_verdict(estimate_: CostEstimate, tier: dict, table: dict[str, Any] | 
 
 __all__ = [
     "NOT_MODELLED", "PRICES_FILE", "AuroraFloor", "BudgetVerdict", "CostEstimate", "LineItem", "Price",
-    "budget_verdict", "cheapest_aurora", "estimate", "load_prices", "price", "price_table", "usage_for",
+    "budget_verdict", "cheapest_aurora", "estimate", "load_prices", "load_usage", "price", "price_table",
+    "usage_for",
 ]

@@ -7,7 +7,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from core import reading
 from core.errors import CheckFailed, InfraError, InputError
@@ -215,32 +214,30 @@ def policy(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, output: 
 @click.option("--env", "env", required=True, help="dev, staging or prod.")
 @click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
               help="Plan JSON to price (default: the env's HCL).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="text fits 100 columns; json carries total_usd_month {min, max} and the budget; markdown is "
+                   "for a pull-request comment.")
+@click.option("--usage", "usage_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML of usage assumptions (the keys of policy/data/prices.yaml's usage section) to use over "
+                   "the env's own.")
 @pass_ctx
-def cost(ctx: CliContext, env: str, plan_json: Path | None) -> None:
+def cost(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, usage_file: Path | None) -> None:
     """Monthly cost estimate of one env from the shipped price table, against its tier's budget."""
     from policy import cost as cost_mod
-    from policy import hcl, plan, runner
+    from policy import cost_report, hcl, plan, runner
 
     project = ctx.project
     project.check_env(env)
     tier = project.tiers["tiers"][env]
+    usage = cost_mod.load_usage(usage_file) if usage_file is not None else None
     if plan_json is not None:
         resources = plan.resources_from_plan(runner.load_plan(plan_json), env)
     else:
         resources = hcl.load_env_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent,
                                       inputs=operator_inputs.stand_ins(project, env))
-    estimate = cost_mod.estimate(resources, tier)
+    estimate = cost_mod.estimate(resources, tier, env=env, usage=usage)
     verdict = cost_mod.budget_verdict(estimate, tier, production=env in project.tiers["policy"]["production_tiers"])
-    table = Table(title=f"{env}: monthly cost estimate (us-east-1 on-demand; * = price not confirmed)",
-                  title_justify="left")
-    for column in cost_mod.CostEstimate.COLUMNS:
-        table.add_column(column, overflow="fold")
-    for row in estimate.rows():
-        table.add_row(*row)
-    ctx.console.print(table)
-    click.echo(verdict.message)
-    for note in verdict.notes:
-        click.echo(f"note: {note}")
+    click.echo(cost_report.render(fmt, estimate, verdict, cost_mod.usage_for(env, overrides=usage)), nl=False)
     if verdict.at_min == "over":
         raise CheckFailed(f"{env}: the estimate is over the tier's budget")
 

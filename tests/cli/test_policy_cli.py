@@ -106,10 +106,75 @@ def test_report_formats_write_files(tmp_path):
         assert out.stat().st_size > 0
 
 
-def test_cost_table():
-    proc = infra("cost", "--env", "prod", env={"COLUMNS": "200"})
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_cost_text_fits_100_columns_with_every_total_uncut(columns):
+    proc = infra("cost", "--env", "prod", env={"COLUMNS": columns})
     assert proc.returncode == 0, proc.stderr
-    assert "TOTAL" in proc.stdout and "over the budget of $1,000-$2,000 at the autoscaling maximum" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    data = json.loads(infra("cost", "--env", "prod", "--format", "json").stdout)
+    low, high = data["total_usd_month"]["min"], data["total_usd_month"]["max"]
+    # The total comes first, both figures whole; then each module's subtotal, each on its own line.
+    assert lines[0] == f"prod: ${low:,.2f}-${high:,.2f} a month (min-max tasks), budget $1,000-$2,000: over"
+    verdict = " ".join(lines[1:lines.index("")])  # wrapped at word boundaries, never inside a figure
+    assert "over the budget of $1,000-$2,000 at the autoscaling maximum" in verdict
+    for module in data["modules"]:
+        subtotal = f"${module['usd_month']['min']:,.2f}"
+        assert any(line.startswith(module["module"] + " ") and subtotal in line for line in lines), module["module"]
+    assert "aws_elasticache_replication_group.this" in proc.stdout, "short addresses, not module paths"
+    assert "module.platform" not in proc.stdout
+
+
+def test_cost_json_carries_the_totals_the_budget_and_items_that_add_up():
+    proc = infra("cost", "--env", "staging", "--format", "json")
+    assert proc.returncode == 1, proc.stderr  # staging is over its budget today (issue 17)
+    data = json.loads(proc.stdout)
+    assert data["budget_usd_month"] == {"min": 150, "max": 200}
+    assert data["budget_status"] == "over" and data["currency"] == "USD"
+    items = [item for module in data["modules"] for item in module["items"]]
+    for bound in ("min", "max"):
+        assert round(sum(i["usd_month"][bound] for i in items), 2) == data["total_usd_month"][bound]
+        assert all(round(sum(i["usd_month"][bound] for i in m["items"]), 2) == m["usd_month"][bound]
+                   for m in data["modules"])
+    assert data["usage"]["nat_gb_processed"] == 30  # staging's own figure from policy/data/prices.yaml
+
+
+def test_cost_usage_file_overrides_the_envs_assumptions(tmp_path):
+    usage = tmp_path / "usage.yaml"
+    usage.write_text("nat_gb_processed: 1000\nalb_lcu: 0\n")
+    before = json.loads(infra("cost", "--env", "dev", "--format", "json").stdout)
+    after = json.loads(infra("cost", "--env", "dev", "--format", "json", "--usage", str(usage)).stdout)
+    assert after["usage"]["nat_gb_processed"] == 1000 and after["usage"]["alb_lcu"] == 0
+
+    def item(data, prefix):
+        (found,) = [i for m in data["modules"] for i in m["items"] if i["description"].startswith(prefix)]
+        return found["usd_month"]["min"]
+
+    # Hand-computed: one NAT gateway, 1,000 GB at $0.045 = $45.00; no LCUs = $0 (dev had 1 LCU x 730 h x $0.008).
+    assert item(after, "NAT data processed") == 45.00 and item(before, "NAT data processed") == 0.45
+    assert item(after, "ALB capacity units") == 0 and item(before, "ALB capacity units") == 5.84
+    assert after["total_usd_month"]["min"] == round(before["total_usd_month"]["min"] + 44.55 - 5.84, 2)
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("nat_gb: 5\n", "nat_gb: unknown usage key"),
+    ("alb_lcu: -1\n", "alb_lcu: expected a non-negative number"),
+    ("- 1\n- 2\n", "expected a mapping"),
+    ("alb_lcu: [1\n", "usage.yaml"),
+])
+def test_a_bad_usage_file_is_one_line_naming_what_is_wrong(tmp_path, content, needle):
+    usage = tmp_path / "usage.yaml"
+    usage.write_text(content)
+    assert_one_line_error(infra("cost", "--env", "dev", "--usage", str(usage)), needle)
+
+
+def test_cost_markdown_is_a_table_for_a_pull_request_comment():
+    proc = infra("cost", "--env", "prod", "--format", "markdown")
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("**prod: $") and lines[0].endswith("budget $1,000-$2,000: over**")
+    assert "| module / resource | item | min | max |" in lines and "|---|---|---:|---:|" in lines
+    rows = [line for line in lines if line.startswith("| `")]
+    assert rows and all(line.count(" | ") == 3 for line in rows), "one cell each, no stray pipe"
 
 
 def test_cost_over_budget_exits_1():

@@ -1,0 +1,179 @@
+"""`infra cost` output: text that fits 100 columns, JSON for machines, Markdown for a PR comment.
+
+Every format puts the total first (at the autoscaling minimum and maximum) with the tier's budget,
+then the line items grouped by the module that creates them, with short addresses. No number is
+ever cut: a description too long for its column wraps onto the next line instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+from policy.cost import BudgetVerdict, CostEstimate, LineItem
+
+FORMATS = ("text", "json", "markdown")
+WIDTH = 100  # the text table's width, whatever the terminal (a narrower one wraps whole lines)
+
+_MODULE = re.compile(r"module\.([^.\[]+)(?:\[[^\]]*\])?\.")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A line item with the module that creates it and its address inside that module."""
+
+    module: str
+    address: str
+    item: LineItem
+
+
+def place(item: LineItem) -> Placed:
+    """`module.platform.module.database.aws_rds_cluster.this` -> ("database", "aws_rds_cluster.this"):
+    the innermost module names the concern; a resource of the root itself is in "(root)"."""
+    modules = _MODULE.findall(item.address)
+    short = _MODULE.sub("", item.address)
+    return Placed(modules[-1] if modules else "(root)", short, item)
+
+
+def grouped(estimate: CostEstimate) -> list[tuple[str, list[Placed]]]:
+    """The line items by module, the costliest module (at the maximum) first, items in plan order."""
+    groups: dict[str, list[Placed]] = {}
+    for item in estimate.items:
+        placed = place(item)
+        groups.setdefault(placed.module, []).append(placed)
+    return sorted(groups.items(), key=lambda kv: (-sum(p.item.monthly_max for p in kv[1]), kv[0]))
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _span(low: float, high: float) -> str:
+    return _usd(low) if low == high else f"{_usd(low)}-{_usd(high)}"
+
+
+def headline(estimate: CostEstimate, verdict: BudgetVerdict) -> str:
+    """"dev: $161.62-$179.64 a month (min-max tasks), budget $50-$75: over" in one line."""
+    incomplete = "" if estimate.complete else " (incomplete: a lower bound)"
+    budget = f"${verdict.budget_min:,.0f}-${verdict.budget_max:,.0f}"
+    return (f"{estimate.env}: {_span(estimate.total_min, estimate.total_max)} a month (min-max tasks)"
+            f"{incomplete}, budget {budget}: {verdict.status}")
+
+
+def _how(item: LineItem) -> str:
+    """Quantity, unit and unit price of an item, short: "730 h x $0.082"."""
+    if item.quantity is None:
+        return item.unit
+    quantity = f"{item.quantity:,.0f}" if float(item.quantity).is_integer() else f"{item.quantity:,.2f}"
+    if item.quantity_max is not None and item.quantity_max != item.quantity:
+        top = f"{item.quantity_max:,.0f}" if float(item.quantity_max).is_integer() else f"{item.quantity_max:,.2f}"
+        quantity = f"{quantity}-{top}"
+    if item.unit_price is None:
+        return f"{quantity} {item.unit}, no price"
+    price = f"${item.unit_price:.4f}".rstrip("0").rstrip(".") if item.unit_price else "$0"
+    return f"{quantity} {item.unit} x {price}{'' if item.confirmed else ' *'}"
+
+
+def render_text(estimate: CostEstimate, verdict: BudgetVerdict, width: int = WIDTH) -> str:
+    """Plain text within `width` columns (at least 72): headline, then module subtotals and items."""
+    width = max(width, 72)
+    money = 12  # "$12,345.67" fits with room
+    # 38 after the indent (aws_elasticache_replication_group.this) and at least 30 for the item.
+    name = min(40, width - 2 * (money + 1) - 31)
+    what = width - 2 * (money + 1) - name - 1
+    lines = textwrap.wrap(headline(estimate, verdict), width, break_on_hyphens=False)
+    if verdict.status != "within":
+        lines += textwrap.wrap(verdict.message, width, break_on_hyphens=False)
+    lines.append("")
+    lines.append(f"{'module / resource':<{name}} {'item':<{what}} {'min':>{money}} {'max':>{money}}")
+    for module, items in grouped(estimate):
+        low = sum(p.item.monthly_min for p in items)
+        high = sum(p.item.monthly_max for p in items)
+        lines.append(f"{module:<{name + 1 + what}} {_usd(low):>{money}} {_usd(high):>{money}}")
+        for placed in items:
+            left = textwrap.wrap(placed.address, name - 2, break_on_hyphens=False) or [""]
+            right = textwrap.wrap(f"{placed.item.description}; {_how(placed.item)}", what,
+                                  break_on_hyphens=False) or [""]
+            for i in range(max(len(left), len(right))):
+                cell_l = ("  " + left[i]) if i < len(left) else ""
+                cell_r = right[i] if i < len(right) else ""
+                figures = (f" {_usd(placed.item.monthly_min):>{money}} {_usd(placed.item.monthly_max):>{money}}"
+                           if i == 0 else "")
+                lines.append(f"{cell_l:<{name}} {cell_r:<{what}}{figures}".rstrip())
+    lines.append("")
+    lines += [f"note: {line}" for note in [*estimate.notes, *verdict.notes]
+              for line in textwrap.wrap(note, width - 6, subsequent_indent="  ")]
+    lines.append("* = price not confirmed in policy/data/prices.yaml; us-east-1 on-demand list prices")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(estimate: CostEstimate, verdict: BudgetVerdict, usage: dict[str, Any]) -> dict[str, Any]:
+    """The estimate for machines: totals at min and max tasks, the budget, usage assumed, items."""
+    return {
+        "env": estimate.env,
+        "currency": "USD",
+        "region": estimate.region,
+        "total_usd_month": {"min": estimate.total_min, "max": estimate.total_max},
+        "budget_usd_month": {"min": verdict.budget_min, "max": verdict.budget_max},
+        "budget_status": verdict.status,
+        "complete": estimate.complete,
+        "unconfirmed_usd_month_min": estimate.unconfirmed_min,
+        "hours_per_month": estimate.hours_per_month,
+        "usage": usage,
+        "modules": [
+            {"module": module,
+             "usd_month": {"min": round(sum(p.item.monthly_min for p in items), 2),
+                           "max": round(sum(p.item.monthly_max for p in items), 2)},
+             "items": [{**estimate_item(p.item), "short_address": p.address} for p in items]}
+            for module, items in grouped(estimate)
+        ],
+        "notes": [*estimate.notes, *verdict.notes],
+        "message": verdict.message,
+    }
+
+
+def estimate_item(item: LineItem) -> dict[str, Any]:
+    return {
+        "address": item.address, "description": item.description, "quantity": item.quantity,
+        "quantity_max": item.quantity_max, "unit": item.unit, "unit_price": item.unit_price,
+        "confirmed": item.confirmed, "priced": item.priced,
+        "usd_month": {"min": item.monthly_min, "max": item.monthly_max},
+    }
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(estimate: CostEstimate, verdict: BudgetVerdict) -> str:
+    """A PR-comment section: the headline, then a table of modules with their items folded under."""
+    lines = [f"**{_md(headline(estimate, verdict))}**", ""]
+    if verdict.status != "within":
+        lines += [_md(verdict.message), ""]
+    lines += ["| module / resource | item | min | max |", "|---|---|---:|---:|"]
+    for module, items in grouped(estimate):
+        low = sum(p.item.monthly_min for p in items)
+        high = sum(p.item.monthly_max for p in items)
+        lines.append(f"| **{_md(module)}** | | **{_usd(low)}** | **{_usd(high)}** |")
+        for placed in items:
+            lines.append(f"| `{_md(placed.address)}` | {_md(placed.item.description)}; {_md(_how(placed.item))} "
+                         f"| {_usd(placed.item.monthly_min)} | {_usd(placed.item.monthly_max)} |")
+    notes = [*estimate.notes, *verdict.notes]
+    if notes:
+        lines += ["", *[f"- {_md(note)}" for note in notes]]
+    lines += ["", "\\* price not confirmed in `policy/data/prices.yaml`; us-east-1 on-demand list prices"]
+    return "\n".join(lines) + "\n"
+
+
+def render(fmt: str, estimate: CostEstimate, verdict: BudgetVerdict, usage: dict[str, Any],
+           width: int = WIDTH) -> str:
+    if fmt == "json":
+        return json.dumps(to_json(estimate, verdict, usage), indent=2) + "\n"
+    if fmt == "markdown":
+        return render_markdown(estimate, verdict)
+    if fmt == "text":
+        return render_text(estimate, verdict, width)
+    raise ValueError(f"unknown cost format {fmt!r} (known: {', '.join(FORMATS)})")
