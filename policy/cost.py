@@ -217,6 +217,20 @@ class LineItem:
     confirmed: bool = True  # the unit price is marked confirmed in prices.yaml
     quantity_max: float | None = None  # when it differs at the maximum (scaled tasks)
 
+    def quantity_text(self) -> str:
+        """"730", or "730-1,460" when the quantity differs at the maximum; "-" when unknown."""
+        if self.quantity is None:
+            return "-"
+        if self.quantity_max is not None and self.quantity_max != self.quantity:
+            return f"{_num(self.quantity)}-{_num(self.quantity_max)}"
+        return _num(self.quantity)
+
+    def unit_price_text(self) -> str:
+        """"$0.082", "$0.411 *" for a price marked unconfirmed, or "no price"."""
+        if self.unit_price is None:
+            return "no price"
+        return usd(self.unit_price, unit=True) + ("" if self.confirmed else " *")
+
 
 @dataclass
 class CostEstimate:
@@ -246,24 +260,18 @@ class CostEstimate:
         """One tuple of strings per line item (columns as in COLUMNS), then the total."""
         rows = []
         for item in self.items:
-            quantity = "-" if item.quantity is None else _num(item.quantity)
-            if item.quantity_max is not None and item.quantity is not None and item.quantity_max != item.quantity:
-                quantity = f"{_num(item.quantity)}-{_num(item.quantity_max)}"
-            unit_price = "no price" if item.unit_price is None else _usd(item.unit_price, unit=True)
-            if item.unit_price is not None and not item.confirmed:
-                unit_price += " *"
             rows.append(
-                (item.address, item.description, quantity, item.unit, unit_price,
-                 _usd(item.monthly_min), _usd(item.monthly_max))
+                (item.address, item.description, item.quantity_text(), item.unit, item.unit_price_text(),
+                 usd(item.monthly_min), usd(item.monthly_max))
             )
         if total:
             label = "TOTAL" if self.complete else "TOTAL (incomplete: a lower bound)"
-            rows.append(("", label, "", "", "", _usd(self.total_min), _usd(self.total_max)))
+            rows.append(("", label, "", "", "", usd(self.total_min), usd(self.total_max)))
         return rows
 
     def total_text(self) -> str:
         """"$161.62-$179.64/month" (min-max tasks), or one figure when they agree; "+" when incomplete."""
-        span = _usd(self.total_min) + (f"-{_usd(self.total_max)}" if self.total_max != self.total_min else "")
+        span = usd(self.total_min) + (f"-{usd(self.total_max)}" if self.total_max != self.total_min else "")
         return f"{span}{'' if self.complete else '+'}/month"
 
     def to_json(self) -> dict[str, Any]:
@@ -284,7 +292,8 @@ def _num(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def _usd(value: float, unit: bool = False) -> str:
+def usd(value: float, unit: bool = False) -> str:
+    """"$1,234.56" (a monthly figure), or a unit price to four places without trailing zeros."""
     if unit:
         return f"${value:.4f}".rstrip("0").rstrip(".") if value else "$0"
     return f"${value:,.2f}"
@@ -852,5 +861,5 @@ def budget_verdict(estimate_: CostEstimate, tier: dict, table: dict[str, Any] | 
 __all__ = [
     "NOT_MODELLED", "PRICES_FILE", "AuroraFloor", "BudgetVerdict", "CostEstimate", "LineItem", "Price",
     "budget_verdict", "cheapest_aurora", "estimate", "load_prices", "load_usage", "price", "price_table",
-    "usage_for",
+    "usage_for", "usd",
 ]

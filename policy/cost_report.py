@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from policy.cost import BudgetVerdict, CostEstimate, LineItem
+from policy.cost import BudgetVerdict, CostEstimate, LineItem, usd
 
 FORMATS = ("text", "json", "markdown")
 WIDTH = 100  # the text table's width, whatever the terminal (a narrower one wraps whole lines)
@@ -47,12 +47,8 @@ def grouped(estimate: CostEstimate) -> list[tuple[str, list[Placed]]]:
     return sorted(groups.items(), key=lambda kv: (-sum(p.item.monthly_max for p in kv[1]), kv[0]))
 
 
-def _usd(value: float) -> str:
-    return f"${value:,.2f}"
-
-
 def _span(low: float, high: float) -> str:
-    return _usd(low) if low == high else f"{_usd(low)}-{_usd(high)}"
+    return usd(low) if low == high else f"{usd(low)}-{usd(high)}"
 
 
 def headline(estimate: CostEstimate, verdict: BudgetVerdict) -> str:
@@ -64,17 +60,12 @@ def headline(estimate: CostEstimate, verdict: BudgetVerdict) -> str:
 
 
 def _how(item: LineItem) -> str:
-    """Quantity, unit and unit price of an item, short: "730 h x $0.082"."""
+    """Quantity, unit and unit price of an item, short: "730 instance-hours x $0.082"."""
     if item.quantity is None:
         return item.unit
-    quantity = f"{item.quantity:,.0f}" if float(item.quantity).is_integer() else f"{item.quantity:,.2f}"
-    if item.quantity_max is not None and item.quantity_max != item.quantity:
-        top = f"{item.quantity_max:,.0f}" if float(item.quantity_max).is_integer() else f"{item.quantity_max:,.2f}"
-        quantity = f"{quantity}-{top}"
     if item.unit_price is None:
-        return f"{quantity} {item.unit}, no price"
-    price = f"${item.unit_price:.4f}".rstrip("0").rstrip(".") if item.unit_price else "$0"
-    return f"{quantity} {item.unit} x {price}{'' if item.confirmed else ' *'}"
+        return f"{item.quantity_text()} {item.unit}, no price"
+    return f"{item.quantity_text()} {item.unit} x {item.unit_price_text()}"
 
 
 def render_text(estimate: CostEstimate, verdict: BudgetVerdict, width: int = WIDTH) -> str:
@@ -92,7 +83,7 @@ def render_text(estimate: CostEstimate, verdict: BudgetVerdict, width: int = WID
     for module, items in grouped(estimate):
         low = sum(p.item.monthly_min for p in items)
         high = sum(p.item.monthly_max for p in items)
-        lines.append(f"{module:<{name + 1 + what}} {_usd(low):>{money}} {_usd(high):>{money}}")
+        lines.append(f"{module:<{name + 1 + what}} {usd(low):>{money}} {usd(high):>{money}}")
         for placed in items:
             left = textwrap.wrap(placed.address, name - 2, break_on_hyphens=False) or [""]
             right = textwrap.wrap(f"{placed.item.description}; {_how(placed.item)}", what,
@@ -100,7 +91,7 @@ def render_text(estimate: CostEstimate, verdict: BudgetVerdict, width: int = WID
             for i in range(max(len(left), len(right))):
                 cell_l = ("  " + left[i]) if i < len(left) else ""
                 cell_r = right[i] if i < len(right) else ""
-                figures = (f" {_usd(placed.item.monthly_min):>{money}} {_usd(placed.item.monthly_max):>{money}}"
+                figures = (f" {usd(placed.item.monthly_min):>{money}} {usd(placed.item.monthly_max):>{money}}"
                            if i == 0 else "")
                 lines.append(f"{cell_l:<{name}} {cell_r:<{what}}{figures}".rstrip())
     lines.append("")
@@ -157,10 +148,10 @@ def render_markdown(estimate: CostEstimate, verdict: BudgetVerdict) -> str:
     for module, items in grouped(estimate):
         low = sum(p.item.monthly_min for p in items)
         high = sum(p.item.monthly_max for p in items)
-        lines.append(f"| **{_md(module)}** | | **{_usd(low)}** | **{_usd(high)}** |")
+        lines.append(f"| **{_md(module)}** | | **{usd(low)}** | **{usd(high)}** |")
         for placed in items:
             lines.append(f"| `{_md(placed.address)}` | {_md(placed.item.description)}; {_md(_how(placed.item))} "
-                         f"| {_usd(placed.item.monthly_min)} | {_usd(placed.item.monthly_max)} |")
+                         f"| {usd(placed.item.monthly_min)} | {usd(placed.item.monthly_max)} |")
     notes = [*estimate.notes, *verdict.notes]
     if notes:
         lines += ["", *[f"- {_md(note)}" for note in notes]]

@@ -47,7 +47,6 @@ class ReplayRetriedInvocations:
     def __init__(self, app: Callable[..., Iterable[bytes]], keep: int = KEEP_ANSWERS) -> None:
         self.app = app
         self.keep = keep
-        self.replayed = 0
         self._lock = threading.Lock()
         self._answers: OrderedDict[str, tuple[str, Answer]] = OrderedDict()
         self._running: dict[str, threading.Event] = {}
@@ -74,7 +73,6 @@ class ReplayRetriedInvocations:
             kept = self._answers.get(invocation)
             if kept is None or kept[0] != request:
                 return None
-            self.replayed += 1
             return kept[1]
 
     def _run_and_keep(self, invocation: str, request: str, environ: dict[str, Any],
