@@ -45,11 +45,41 @@ def check_tiers(data: object, path: Path | str = "tiers.yaml") -> None:
             raise InfraError(f"{path}: tiers.{env}.cache: multi_az needs replicas_per_shard >= 1")
         if budget["min"] > budget["max"]:
             raise InfraError(f"{path}: tiers.{env}.budget_usd_month: min > max")
+        _check_serverless(tier["database"], f"{path}: tiers.{env}.database")
     unknown = sorted(set(data["policy"]["production_tiers"]) - set(data["tiers"]))
     if unknown:
         raise InfraError(f"{path}: policy.production_tiers: {', '.join(unknown)} is not a tier")
 
 
+def _check_serverless(database: dict, where: str) -> None:
+    """db.serverless and a `serverless` range go together, and the range is a range."""
+    serverless, cls = database.get("serverless"), database["instance_class"]
+    if cls == "db.serverless" and serverless is None:
+        raise InfraError(f"{where}: instance_class db.serverless needs serverless: {{min_acu, max_acu}}")
+    if serverless is None:
+        return
+    if cls != "db.serverless":
+        raise InfraError(f"{where}: serverless applies to instance_class db.serverless only, not {cls}")
+    if serverless["min_acu"] > serverless["max_acu"]:
+        raise InfraError(f"{where}.serverless: min_acu {serverless['min_acu']} > max_acu {serverless['max_acu']}")
+    if "seconds_until_auto_pause" in serverless and serverless["min_acu"] != 0:
+        raise InfraError(f"{where}.serverless: seconds_until_auto_pause needs min_acu 0 (only then does it pause)")
+
+
 def node_count(cache_tier: dict) -> int:
     """Nodes in a replication group: shards x (primary + replicas)."""
     return cache_tier["shards"] * (1 + cache_tier["replicas_per_shard"])
+
+
+def nat_count(network_tier: dict) -> int:
+    """NAT gateways a tier's network has: none, one shared by every AZ, or one per AZ."""
+    return {"none": 0, "single": 1, "per_az": network_tier["az_count"]}[network_tier["nat_gateways"]]
+
+
+# Fargate's runtimePlatform.cpuArchitecture as Docker's platform name.
+_DOCKER_ARCH = {"X86_64": "amd64", "ARM64": "arm64"}
+
+
+def image_platforms(tiers: dict) -> list[str]:
+    """The ``--platform`` values an image needs to run in every tier (one image is promoted to all)."""
+    return sorted({f"linux/{_DOCKER_ARCH[tier['service']['cpu_architecture']]}" for tier in tiers["tiers"].values()})

@@ -372,6 +372,7 @@ TYPES: dict[str, str | None] = {
     "aws_iam_role_policy": None, "aws_iam_role_policy_attachment": None,
     "aws_secretsmanager_secret_version": None, "aws_sns_topic_policy": None, "aws_sns_topic_subscription": None,
     "aws_ecr_lifecycle_policy": None, "aws_lb_listener": None, "aws_appautoscaling_policy": None,
+    "aws_ecs_cluster_capacity_providers": None,  # the cluster's own setting; goes with the cluster
     "aws_acm_certificate_validation": None,
     "aws_route53_record": None,  # records live in the operator's zone, which is not the env's to list
     "aws_appconfig_environment": None, "aws_appconfig_configuration_profile": None,

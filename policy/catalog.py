@@ -174,6 +174,16 @@ def load_catalog(path: Path | str = CATALOG_FILE) -> dict[str, Any]:
     if not isinstance(not_catalogued, list) or not all(isinstance(x, str) for x in not_catalogued):
         raise _fail(path, "aurora_postgresql.not_catalogued", "expected a list of class or family names")
 
+    serverless = _mapping(raw.get("aurora_postgresql_serverless_v2"), path, "aurora_postgresql_serverless_v2")
+    _check_section_meta(serverless, path, "aurora_postgresql_serverless_v2")
+    serverless_facts = {
+        "versions": _check_versions(serverless.get("versions"), path, "aurora_postgresql_serverless_v2.versions"),
+        "min_zero_versions": _check_versions(
+            serverless.get("min_zero_versions"), path, "aurora_postgresql_serverless_v2.min_zero_versions"),
+        "max_acu": _number(serverless.get("max_acu"), path, "aurora_postgresql_serverless_v2.max_acu"),
+        "gib_per_acu": _number(serverless.get("gib_per_acu"), path, "aurora_postgresql_serverless_v2.gib_per_acu"),
+    }
+
     rds = _mapping(raw.get("rds_not_aurora_postgresql"), path, "rds_not_aurora_postgresql")
     _check_section_meta(rds, path, "rds_not_aurora_postgresql")
     rds_classes = _check_families(rds, path, "rds_not_aurora_postgresql", "db", db_like=True)
@@ -188,12 +198,14 @@ def load_catalog(path: Path | str = CATALOG_FILE) -> dict[str, Any]:
     return {
         "aurora": aurora_classes,
         "aurora_not_catalogued": list(not_catalogued),
+        "aurora_serverless_v2": serverless_facts,
         "rds_only": rds_classes,
         "cache": cache_classes,
         "fargate": _check_fargate(raw.get("fargate"), path),
         "sources": {
             name: {k: raw[name].get(k) for k in ("source", "checked")}
-            for name in ("aurora_postgresql", "rds_not_aurora_postgresql", "elasticache", "fargate")
+            for name in ("aurora_postgresql", "aurora_postgresql_serverless_v2", "rds_not_aurora_postgresql",
+                         "elasticache", "fargate")
         },
     }
 
@@ -277,11 +289,30 @@ def aurora_postgres_classes(engine_version: Any = None) -> dict[str, dict]:
     }
 
 
+SERVERLESS_CLASS = "db.serverless"
+
+
 def is_valid_aurora_postgres_class(cls: Any, engine_version: Any = None) -> bool:
     if not isinstance(cls, str):
         return False
+    if cls == SERVERLESS_CLASS:
+        return _supports(catalog()["aurora_serverless_v2"]["versions"], engine_version)
     facts = catalog()["aurora"].get(cls)
     return facts is not None and _supports(facts["versions"], engine_version)
+
+
+def serverless_v2() -> dict[str, Any]:
+    """Aurora Serverless v2 facts: max_acu, gib_per_acu, and `versions` / `min_zero_versions` as
+    {major: "minimum minor"} (the versions that offer it, and those that accept a 0-ACU minimum)."""
+    facts = catalog()["aurora_serverless_v2"]
+    return _public({"versions": facts["versions"], "max_acu": facts["max_acu"], "gib_per_acu": facts["gib_per_acu"]}
+                   ) | {"min_zero_versions": _public({"versions": facts["min_zero_versions"]})["versions"]}
+
+
+def serverless_min_zero_supported(engine_version: Any) -> bool:
+    """Does this Aurora PostgreSQL version accept a Serverless v2 minimum of 0 ACUs (auto-pause)?
+    An unknown or unparseable version is not held against it (see _supports)."""
+    return _supports(catalog()["aurora_serverless_v2"]["min_zero_versions"], engine_version)
 
 
 def aurora_class_status(cls: Any, engine_version: Any = None) -> str:
@@ -289,12 +320,14 @@ def aurora_class_status(cls: Any, engine_version: Any = None) -> str:
     "valid"           offered by Aurora PostgreSQL (for that engine version, when given);
     "version"         offered, but not for that engine version;
     "rds_only"        a real RDS class that Aurora PostgreSQL does not offer (db.t3.micro);
-    "not_catalogued"  a class or family the catalog leaves out on purpose (db.serverless, db.r6gd...);
+    "not_catalogued"  a class or family the catalog leaves out on purpose (db.r6gd...);
     "unknown"         not an RDS class this catalog knows at all.
     """
     if not isinstance(cls, str):
         return "unknown"
     data = catalog()
+    if cls == SERVERLESS_CLASS:
+        return "valid" if is_valid_aurora_postgres_class(cls, engine_version) else "version"
     if cls in data["aurora"]:
         return "valid" if _supports(data["aurora"][cls]["versions"], engine_version) else "version"
     if cls in data["rds_only"]:

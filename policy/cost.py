@@ -17,6 +17,7 @@ costs, so the output can say when a budget is impossible rather than bend the nu
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -25,7 +26,7 @@ from typing import Any
 
 from core import reading
 from policy import catalog
-from policy.model import PolicyInputError, Resource, Unknown
+from policy.model import PolicyInputError, Resource, Unknown, module_of
 
 PRICES_FILE = Path(__file__).parent / "data" / "prices.yaml"
 
@@ -39,6 +40,9 @@ USAGE_KEYS: dict[str, type] = {
     "log_retention_never_months": float,
     "ecr_storage_gb": float,
     "s3_storage_gb": float,
+    "aurora_active_hours": float,
+    "aurora_average_acu": float,
+    "vpc_endpoint_gb_processed": float,
 }
 
 # Resource types that cost money but this estimate does not price: their presence makes it incomplete.
@@ -50,7 +54,6 @@ NOT_MODELLED = {
     "aws_opensearch_domain": "OpenSearch domain",
     "aws_elasticsearch_domain": "Elasticsearch domain",
     "aws_msk_cluster": "MSK cluster",
-    "aws_vpc_endpoint": "VPC endpoint",
     "aws_ec2_transit_gateway": "transit gateway",
     "aws_globalaccelerator_accelerator": "Global Accelerator",
     "aws_wafv2_web_acl": "WAF web ACL",
@@ -326,6 +329,17 @@ def _int(value: Any) -> int | None:
     return None
 
 
+def _number(value: Any) -> float | None:
+    """A capacity such as 0.5 ACU, from a number or a numeric string; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
 class _Estimator:
     def __init__(self, resources: list[Resource], env: str, table: dict[str, Any], usage: dict[str, Any],
                  task_floor: int | None = None):
@@ -382,6 +396,7 @@ class _Estimator:
             "aws_lb": self.load_balancer,
             "aws_alb": self.load_balancer,
             "aws_ecs_service": self.ecs_service,
+            "aws_vpc_endpoint": self.vpc_endpoint,
             "aws_cloudwatch_log_group": self.log_group,
             "aws_cloudwatch_metric_alarm": self.alarm,
             "aws_kms_key": self.kms_key,
@@ -414,8 +429,7 @@ class _Estimator:
                           f"{r.address}: instance class not known at plan")
             return
         if cls == "db.serverless":
-            self.unpriced(r, "Aurora Serverless v2 (ACU-hours not modelled)", None, "ACU-hours",
-                          f"{r.address}: Aurora Serverless v2 capacity is not estimated")
+            self.aurora_serverless(r)
             return
         p = self.price("aurora_postgresql_instance", cls)
         if p is None:
@@ -429,6 +443,37 @@ class _Estimator:
         retention = _int(r.get("performance_insights_retention_period"))
         if r.get("performance_insights_enabled") is True and retention is not None and retention > 7:
             self.note(f"{r.address}: Performance Insights retention beyond 7 days is not priced", incomplete=True)
+
+    def aurora_serverless(self, r: Resource) -> None:
+        """One Serverless v2 instance: ACU-hours = the hours it runs x the ACUs it averages meanwhile.
+
+        Only an instance whose minimum is 0 ACUs pauses (and bills no ACUs while paused), so the
+        usage's active hours apply to it alone; any other runs every hour of the month. The
+        average is clamped into the cluster's range, and a running instance has at least 0.5 ACU.
+        """
+        clusters = [c for c in self.of_type("aws_rds_cluster") if module_of(c.address) == module_of(r.address)]
+        scaling = _blocks(clusters[0], "serverlessv2_scaling_configuration") if len(clusters) == 1 else []
+        low = _number(scaling[0].get("min_capacity")) if scaling else None
+        high = _number(scaling[0].get("max_capacity")) if scaling else None
+        if low is None or high is None:
+            self.unpriced(r, "Aurora Serverless v2 (scaling range unknown)", None, "ACU-hours",
+                          f"{r.address}: no serverlessv2_scaling_configuration found on its cluster")
+            return
+        p = self.price("aurora_serverless_v2", "acu_hour")
+        if p is None:
+            self.unpriced(r, "Aurora Serverless v2 (no ACU price)", None, "ACU-hours",
+                          "no price for aurora_serverless_v2.acu_hour in policy/data/prices.yaml")
+            return
+        acus = min(max(self.usage["aurora_average_acu"], low, 0.5), max(high, 0.5))
+        if low == 0:
+            hours = min(self.usage["aurora_active_hours"], self.hours)
+            how = f"{_num(hours)} h running, paused the rest"
+            self.note(f"{clusters[0].address}: its instances pause only while no client holds a connection "
+                      "open; an application pool that keeps idle connections keeps them running every hour")
+        else:
+            hours, how = self.hours, "never pauses"
+        self.add(r, f"Aurora Serverless v2, {_num(acus)} ACU on average ({_num(low)}-{_num(high)}; {how})",
+                 hours * acus, "ACU-hours", p)
 
     def rds_cluster(self, r: Resource) -> None:
         storage_type = r.get("storage_type")
@@ -483,6 +528,33 @@ class _Estimator:
         if r.get("replication_group_id") is not None:
             return  # a member of a replication group, priced with the group
         self._cache_nodes(r, r.get("node_type"), _int(r.get("num_cache_nodes")), "ElastiCache cluster")
+
+    def vpc_endpoint(self, r: Resource) -> None:
+        kind = r.get("vpc_endpoint_type") if _known(r.get("vpc_endpoint_type")) else "Gateway"
+        name = r.get("service_name") if isinstance(r.get("service_name"), str) else "?"
+        parts = name.split(".")  # com.amazonaws.<region>.<service>, the service itself may hold dots
+        service = ".".join(parts[3:]) if len(parts) > 3 and parts[0] == "com" else name
+        if kind == "Gateway":
+            p = self.price("vpc_endpoint", "gateway_month")
+            if p:
+                self.add(r, f"Gateway endpoint ({service}): no charge", 1, "endpoint-months", p)
+            return
+        if kind != "Interface":
+            self.unpriced(r, f"{kind} endpoint: not modelled", None, "-", f"{r.address}: {kind} endpoints not priced")
+            return
+        subnets = r.get("subnet_ids")
+        if not isinstance(subnets, list) or not subnets:
+            self.unpriced(r, f"Interface endpoint ({service}), subnets unknown", None, "ENI-hours",
+                          f"{r.address}: an interface endpoint is billed per subnet, and its subnets are unknown")
+            return
+        hour, gb = self.price("vpc_endpoint", "interface_hour"), self.price("vpc_endpoint", "interface_gb_processed")
+        if hour:
+            count = len(subnets)
+            self.add(r, f"Interface endpoint ({service}) x {count} subnet{'s' if count != 1 else ''}",
+                     count * self.hours, "ENI-hours", hour)
+        processed = self.usage["vpc_endpoint_gb_processed"]
+        if gb:
+            self.add(r, f"Endpoint data processed (assumed {_num(processed)} GB)", processed, "GB", gb)
 
     def nat_gateway(self, r: Resource) -> None:
         hour, gb_price = self.price("nat_gateway", "hour"), self.price("nat_gateway", "gb_processed")
@@ -542,7 +614,10 @@ class _Estimator:
             matches = [d for d in definitions if d.get("family") == family]
             if len(matches) == 1:
                 return matches[0]
-        return definitions[0] if len(definitions) == 1 else None
+        if len(definitions) == 1:
+            return definitions[0]
+        same_module = [d for d in definitions if module_of(d.address) == module_of(service.address)]
+        return same_module[0] if len(same_module) == 1 else None
 
     def _task_counts(self, service: Resource) -> tuple[int | None, int | None, str]:
         name = service.get("name")
@@ -567,16 +642,44 @@ class _Estimator:
         desired = _int(service.get("desired_count"))
         return desired, desired, f"desired_count {desired}"
 
+    def _capacity_strategy(self, service: Resource) -> list[dict]:
+        """The service's capacity provider strategy, else its cluster's default; [] for a launch type."""
+        strategy = _blocks(service, "capacity_provider_strategy")
+        if strategy or _known(service.get("launch_type")):
+            return strategy
+        defaults = [b for c in self.of_type("aws_ecs_cluster_capacity_providers")
+                    for b in _blocks(c, "default_capacity_provider_strategy")]
+        return defaults if len(self.of_type("aws_ecs_cluster_capacity_providers")) == 1 else []
+
+    @staticmethod
+    def _split(tasks: int, strategy: list[dict]) -> tuple[float, float]:
+        """(on-demand, Spot) tasks out of `tasks` under a Fargate strategy: the `base` first, on its
+        provider, then the rest in proportion to the weights (ECS's own placement rule)."""
+        if not strategy:
+            return float(tasks), 0.0
+        spot = [b for b in strategy if b.get("capacity_provider") == "FARGATE_SPOT"]
+        demand = [b for b in strategy if b.get("capacity_provider") != "FARGATE_SPOT"]
+        base_spot = sum(_int(b.get("base")) or 0 for b in spot)
+        base_demand = sum(_int(b.get("base")) or 0 for b in demand)
+        on_demand = min(tasks, base_demand)
+        on_spot = min(tasks - on_demand, base_spot)
+        rest = tasks - on_demand - on_spot
+        w_spot = sum(_int(b.get("weight")) or 0 for b in spot)
+        w_demand = sum(_int(b.get("weight")) or 0 for b in demand)
+        if rest and w_spot + w_demand:
+            on_spot += rest * w_spot / (w_spot + w_demand)
+            on_demand += rest * w_demand / (w_spot + w_demand)
+        return float(on_demand), float(on_spot)
+
     def ecs_service(self, r: Resource) -> None:
         launch = r.get("launch_type")
-        providers = [b.get("capacity_provider") for b in _blocks(r, "capacity_provider_strategy")]
+        strategy = self._capacity_strategy(r)
+        providers = [b.get("capacity_provider") for b in strategy]
         if launch != "FARGATE" and not any(p in ("FARGATE", "FARGATE_SPOT") for p in providers):
             if _known(launch) and launch in ("EC2", "EXTERNAL"):
                 return  # capacity is the instances', priced (or not) with them
             if not providers:
                 self.note(f"{r.address}: launch type {launch!r}; priced as Fargate")
-        if "FARGATE_SPOT" in providers:
-            self.note(f"{r.address}: FARGATE_SPOT capacity priced at on-demand Fargate rates")
         definition = self._task_definition(r)
         if definition is None:
             self.unpriced(r, "Fargate tasks (task definition not found)", None, "task-hours",
@@ -596,20 +699,32 @@ class _Estimator:
             self.note(f"{definition.address}: {cpu} CPU / {memory} MiB is not a valid Fargate size; priced as given")
         platform = _blocks(definition, "runtime_platform")
         arm = bool(platform) and platform[0].get("cpu_architecture") == "ARM64"
-        vcpu_p = self.price("fargate", "arm_vcpu_hour" if arm else "vcpu_hour")
-        gb_p = self.price("fargate", "arm_gb_hour" if arm else "gb_hour")
-        if vcpu_p is None or gb_p is None:
-            self.unpriced(r, "Fargate tasks (no Fargate price)", None, "task-hours", "no Fargate price in prices.yaml")
-            return
-        vcpus, gbs = cpu / 1024, memory / 1024
-        per_task_hour = Price(
-            round(vcpus * vcpu_p.usd + gbs * gb_p.usd, 6), vcpu_p.confirmed and gb_p.confirmed, "fargate", "task"
-        )
         arch = "Linux/ARM" if arm else "Linux/x86"
-        self.add(
-            r, f"Fargate tasks, {_num(vcpus)} vCPU / {_num(gbs)} GB {arch} ({how})",
-            low * self.hours, "task-hours", per_task_hour, quantity_max=high * self.hours,
-        )
+        vcpus, gbs = cpu / 1024, memory / 1024
+        (demand_low, spot_low), (demand_high, spot_high) = self._split(low, strategy), self._split(high, strategy)
+        for spot, at_low, at_high in ((False, demand_low, demand_high), (True, spot_low, spot_high)):
+            if not at_low and not at_high:
+                continue
+            prefix = ("arm_" if arm else "") + ("spot_" if spot else "")
+            vcpu_p, gb_p = self.price("fargate", f"{prefix}vcpu_hour"), self.price("fargate", f"{prefix}gb_hour")
+            if vcpu_p is None or gb_p is None:
+                self.unpriced(r, "Fargate tasks (no Fargate price)", None, "task-hours",
+                              f"no fargate.{prefix}vcpu_hour / {prefix}gb_hour in prices.yaml")
+                continue
+            per_task_hour = Price(
+                round(vcpus * vcpu_p.usd + gbs * gb_p.usd, 6), vcpu_p.confirmed and gb_p.confirmed, "fargate", "task"
+            )
+            kind = "Fargate Spot tasks" if spot else "Fargate tasks"
+            self.add(
+                r, f"{kind}, {_num(vcpus)} vCPU / {_num(gbs)} GB {arch} ({how})",
+                at_low * self.hours, "task-hours", per_task_hour, quantity_max=at_high * self.hours,
+            )
+        network = _blocks(r, "network_configuration")
+        if network and network[0].get("assign_public_ip") is True:
+            ip = self.price("public_ipv4", "address_hour")
+            if ip:
+                self.add(r, f"Public IPv4 address of each task ({how})", low * self.hours, "address-hours", ip,
+                         quantity_max=high * self.hours)
 
     def log_group(self, r: Resource) -> None:
         name = r.get("name")

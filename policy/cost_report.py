@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,3 +169,82 @@ def render(fmt: str, estimate: CostEstimate, verdict: BudgetVerdict, usage: dict
     if fmt == "text":
         return render_text(estimate, verdict, width)
     raise ValueError(f"unknown cost format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+# ---- the pull request's cost against its base branch ----------------------------------------------
+
+Priced = tuple[CostEstimate, BudgetVerdict]
+
+
+def _signed(value: float) -> str:
+    return f"+{usd(value)}" if value > 0 else f"-{usd(-value)}"
+
+
+def _change(base: float, head: float) -> str:
+    """"+$12.30 (+18%)", "-$4.00 (-2%)" or "0": the difference of two monthly figures."""
+    delta = round(head - base, 2)
+    if delta == 0:
+        return "0"
+    return _signed(delta) + (f" ({delta / base:+.0%})" if base else "")
+
+
+def _by_resource(estimate: CostEstimate) -> dict[str, tuple[str, float, float]]:
+    """Each resource's short address and monthly min and max, all its line items summed."""
+    totals: dict[str, tuple[str, float, float]] = {}
+    for item in estimate.items:
+        placed = place(item)
+        _, low, high = totals.get(item.address, ("", 0.0, 0.0))
+        totals[item.address] = (f"{placed.module}: {placed.address}", low + item.monthly_min, high + item.monthly_max)
+    return totals
+
+
+def _resource_changes(base: CostEstimate, head: CostEstimate) -> list[str]:
+    """Table rows of the resources whose cost changes, the largest change (at max tasks) first."""
+    before, after = _by_resource(base), _by_resource(head)
+    changed = []
+    for address in before.keys() | after.keys():
+        name, low0, high0 = before.get(address, (after.get(address, ("", 0, 0))[0], 0.0, 0.0))
+        _, low1, high1 = after.get(address, (name, 0.0, 0.0))
+        if round(low1 - low0, 2) or round(high1 - high0, 2):
+            old = _span(round(low0, 2), round(high0, 2)) if address in before else "(new)"
+            new = _span(round(low1, 2), round(high1, 2)) if address in after else "(removed)"
+            changed.append((-abs(high1 - high0), name, old, new, _change(high0, high1)))
+    return [f"| `{_md(name)}` | {old} | {new} | {change} |" for _, name, old, new, change in sorted(changed)]
+
+
+def render_diff_markdown(rows: list[tuple[str, Priced | None, Priced | None]], notes: Sequence[str] = (),
+                         unpriced: Collection[str] = ()) -> str:
+    """One PR-comment section, as Infracost's: every env's monthly estimate on the base branch and in
+    the pull request, the change at the minimum and the maximum task count, the budget it is held to,
+    and per env the resources whose cost changes. ``unpriced``: the envs whose base could not be
+    priced (``notes`` says why); their change is unknown, not new."""
+    lines = ["### Monthly cost: this pull request against its base branch", "",
+             "| env | base branch | this pull request | change (min tasks) | change (max tasks) | budget |",
+             "|---|---:|---:|---:|---:|---|"]
+    details: list[str] = []
+    for env, base, head in rows:
+        old = _span(base[0].total_min, base[0].total_max) if base else "-"
+        new = _span(head[0].total_min, head[0].total_max) if head else "(removed)"
+        if base and head:
+            at_min = _change(base[0].total_min, head[0].total_min)
+            at_max = _change(base[0].total_max, head[0].total_max)
+        elif env in unpriced:
+            at_min = at_max = "-"
+        else:
+            at_min = at_max = "new" if head else "removed"
+        verdict = (head or base)[1]  # type: ignore[index]  # at least one of them is there
+        status = verdict.status if verdict.status == "within" else f"**{verdict.status}**"
+        budget = f"${verdict.budget_min:,.0f}-${verdict.budget_max:,.0f}: {status}"
+        lines.append(f"| {_md(env)} | {old} | {new} | {at_min} | {at_max} | {budget} |")
+        if base and head:
+            changes = _resource_changes(base[0], head[0])
+            if changes:
+                details += ["", f"<details><summary>{_md(env)}: {len(changes)} resource(s) change cost</summary>", "",
+                            "| module: resource | base branch | this pull request | change (max tasks) |",
+                            "|---|---:|---:|---:|", *changes, "", "</details>"]
+    lines += details
+    if notes:
+        lines += ["", *[f"- {_md(note)}" for note in notes]]
+    lines += ["", "`infra cost --env ENV` prices one env in full; the gate holds every env to its budget "
+                  "(RPY-COST-001)."]
+    return "\n".join(lines) + "\n"

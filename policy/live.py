@@ -32,12 +32,12 @@ from policy.rules.security import BucketEncryption, OpenIngress
 TYPES: dict[str, str] = {
     "aws_rds_cluster": "rds", "aws_rds_cluster_instance": "rds", "aws_db_instance": "rds",
     "aws_elasticache_replication_group": "elasticache", "aws_elasticache_cluster": "elasticache",
-    "aws_ecs_task_definition": "ecs", "aws_ecs_service": "ecs",
+    "aws_ecs_task_definition": "ecs", "aws_ecs_service": "ecs", "aws_ecs_cluster_capacity_providers": "ecs",
     "aws_appautoscaling_target": "application-autoscaling",
     "aws_cloudwatch_log_group": "logs", "aws_cloudwatch_metric_alarm": "cloudwatch",
     "aws_security_group": "ec2", "aws_default_security_group": "ec2",
     "aws_vpc_security_group_ingress_rule": "ec2", "aws_vpc_security_group_egress_rule": "ec2",
-    "aws_nat_gateway": "ec2", "aws_eip": "ec2", "aws_subnet": "ec2",
+    "aws_nat_gateway": "ec2", "aws_eip": "ec2", "aws_subnet": "ec2", "aws_vpc_endpoint": "ec2",
     "aws_lb": "elbv2", "aws_lb_listener": "elbv2", "aws_elb": "elb",
     "aws_s3_bucket": "s3", "aws_s3_bucket_server_side_encryption_configuration": "s3",
     "aws_s3_bucket_public_access_block": "s3", "aws_s3_bucket_versioning": "s3", "aws_s3_bucket_policy": "s3",
@@ -60,6 +60,7 @@ EXTRA_READS: dict[str, tuple[str, ...]] = {
     "RPY-SIZ-003": ("aws_rds_cluster", "aws_rds_cluster_instance"),
     "RPY-SIZ-011": ("aws_nat_gateway",),
     "RPY-SIZ-012": ("aws_ecs_service", "aws_appautoscaling_target"),
+    "RPY-SIZ-013": ("aws_rds_cluster_instance",),
     "RPY-SEC-001": ("aws_kms_key", "aws_kms_alias"),
     "RPY-SEC-002": ("aws_kms_key", "aws_kms_alias"),
     "RPY-SEC-003": ("aws_s3_bucket", "aws_s3_bucket_server_side_encryption_configuration", "aws_lb"),
@@ -79,7 +80,7 @@ EXTRA_READS: dict[str, tuple[str, ...]] = {
         "aws_nat_gateway", "aws_eip", "aws_lb", "aws_ecs_service", "aws_ecs_task_definition",
         "aws_appautoscaling_target", "aws_cloudwatch_log_group", "aws_cloudwatch_metric_alarm", "aws_kms_key",
         "aws_kms_replica_key", "aws_secretsmanager_secret", "aws_ecr_repository", "aws_s3_bucket", "aws_sns_topic",
-        "aws_subnet",
+        "aws_subnet", "aws_vpc_endpoint", "aws_ecs_cluster_capacity_providers",
     ),
 }
 # Rules whose failure can hinge on a load balancer that another service's resource belongs to.
@@ -387,6 +388,15 @@ def _ec2(r: _Reader) -> None:
                 "AllocationId"), "public_ip": addresses[0].get("PublicIp"),
             "connectivity_type": nat.get("ConnectivityType", "public"), "tags": tags,
         })
+    for endpoint in r.pages("ec2", "describe_vpc_endpoints", "VpcEndpoints", Filters=flt):
+        tags = tag_dict(endpoint.get("Tags"))
+        if not r.in_scope(tags) or str(endpoint.get("State", "")).lower() in ("deleted", "deleting", "failed"):
+            continue
+        r.add("aws_vpc_endpoint", tags.get("Name", endpoint["VpcEndpointId"]), {
+            "id": endpoint["VpcEndpointId"], "vpc_id": endpoint.get("VpcId"),
+            "service_name": endpoint.get("ServiceName"), "vpc_endpoint_type": endpoint.get("VpcEndpointType"),
+            "subnet_ids": endpoint.get("SubnetIds") or [], "tags": tags,
+        })
     for eip in ec2.describe_addresses(Filters=flt).get("Addresses", []):
         tags = tag_dict(eip.get("Tags"))
         if r.in_scope(tags):
@@ -500,6 +510,7 @@ def _rds(r: _Reader) -> None:
         if not r.in_scope(tags):
             continue
         secret = cluster.get("MasterUserSecret")
+        scaling = cluster.get("ServerlessV2ScalingConfiguration")
         r.add("aws_rds_cluster", cluster["DBClusterIdentifier"], {
             "id": cluster["DBClusterIdentifier"], "cluster_identifier": cluster["DBClusterIdentifier"],
             "arn": cluster.get("DBClusterArn"), "engine": cluster.get("Engine"),
@@ -514,6 +525,9 @@ def _rds(r: _Reader) -> None:
             "db_subnet_group_name": cluster.get("DBSubnetGroup"),
             "master_user_secret": [{"secret_arn": secret.get("SecretArn"), "kms_key_id": secret.get("KmsKeyId"),
                                     "secret_status": secret.get("SecretStatus")}] if secret else [],
+            "serverlessv2_scaling_configuration": [{
+                "min_capacity": scaling.get("MinCapacity"), "max_capacity": scaling.get("MaxCapacity"),
+                "seconds_until_auto_pause": scaling.get("SecondsUntilAutoPause")}] if scaling else [],
             "tags": tags,
         })
     for inst in r.pages("rds", "describe_db_instances", "DBInstances"):
@@ -627,6 +641,14 @@ def _ecs(r: _Reader) -> None:
             tags = tag_dict(cluster.get("tags"), "key", "value")
             if cluster.get("status") != "ACTIVE" or not r.in_scope(tags):
                 continue
+            if cluster.get("capacityProviders"):
+                r.add("aws_ecs_cluster_capacity_providers", cluster["clusterName"], {
+                    "id": cluster["clusterName"], "cluster_name": cluster["clusterName"],
+                    "capacity_providers": cluster["capacityProviders"],
+                    "default_capacity_provider_strategy": [
+                        {"capacity_provider": s.get("capacityProvider"), "weight": s.get("weight"),
+                         "base": s.get("base")} for s in cluster.get("defaultCapacityProviderStrategy") or []],
+                })
             arns = list(r.pages("ecs", "list_services", "serviceArns", cluster=cluster["clusterArn"]))
             for names in _chunks(arns, 10):
                 for svc in ecs.describe_services(cluster=cluster["clusterArn"], services=names,

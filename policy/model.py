@@ -124,6 +124,17 @@ class Resource:
         return [v for v in value if isinstance(v, dict)]
 
 
+def module_of(address: str) -> str:
+    """The module instance that holds a resource: module.platform.module.database for
+    module.platform.module.database.aws_rds_cluster_instance.this[0]; "" for the root."""
+    parts = address.split(".")
+    prefix: list[str] = []
+    while len(parts) >= 2 and parts[0] == "module":
+        prefix += parts[:2]
+        parts = parts[2:]
+    return ".".join(prefix)
+
+
 @dataclass
 class Finding:
     """One rule's verdict on one resource; `status` is "fail" or "unknown" (not decidable yet)."""
@@ -188,7 +199,7 @@ class PolicyInputError(InputError):
 __all__ = [
     "EnvResult",
     "Finding", "Level", "PolicyInputError", "Resource", "Severity", "Shape", "Source", "Unknown",
-    "has_unknown", "is_unknown", "jsonable",
+    "has_unknown", "is_unknown", "jsonable", "module_of",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The commands on the Terraform tree as a whole: plan, inputs, gate, policy, cost, tiers, docs."""
+"""The commands on the Terraform tree as a whole: plan, inputs, gate, policy, cost, cost-diff, tiers, docs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from core import reading
+from core import tiers as core_tiers
 from core.errors import CheckFailed, InfraError, InputError
-from core.project import BOOTSTRAP, REPO_ROOT
+from core.project import BOOTSTRAP, REPO_ROOT, Project
 from infra import docs
 from infra import gate as gate_mod
 from infra.cli.context import ENDPOINT_HELP, CliContext, pass_ctx
@@ -224,30 +225,86 @@ def policy(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, output: 
 def cost(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, usage_file: Path | None) -> None:
     """Monthly cost estimate of one env from the shipped price table, against its tier's budget."""
     from policy import cost as cost_mod
-    from policy import cost_report, hcl, plan, runner
+    from policy import cost_report
 
-    project = ctx.project
-    project.check_env(env)
-    tier = project.tiers["tiers"][env]
+    ctx.project.check_env(env)
     usage = cost_mod.load_usage(usage_file) if usage_file is not None else None
+    estimate, verdict = _priced(ctx.project, env, usage=usage, plan_json=plan_json)
+    click.echo(cost_report.render(fmt, estimate, verdict, cost_mod.usage_for(env, overrides=usage)), nl=False)
+    if verdict.status == "over":  # at either end of the task range, as the gate's RPY-COST-001 holds it
+        raise CheckFailed(f"{env}: the estimate is over the tier's budget")
+
+
+def _priced(project: Project, env: str, usage: dict | None = None, plan_json: Path | None = None) -> tuple:
+    """(CostEstimate, BudgetVerdict) of one env of ``project``: from a plan JSON, or from its HCL."""
+    from policy import cost as cost_mod
+    from policy import hcl, plan, runner
+
+    tier = project.tiers["tiers"][env]
     if plan_json is not None:
         resources = plan.resources_from_plan(runner.load_plan(plan_json), env)
     else:
         resources = hcl.load_env_root(project.env_dir(env), env, repo_root=project.terraform_dir.parent,
                                       inputs=operator_inputs.stand_ins(project, env))
     estimate = cost_mod.estimate(resources, tier, env=env, usage=usage)
-    verdict = cost_mod.budget_verdict(estimate, tier, production=env in project.tiers["policy"]["production_tiers"])
-    click.echo(cost_report.render(fmt, estimate, verdict, cost_mod.usage_for(env, overrides=usage)), nl=False)
-    if verdict.at_min == "over":
-        raise CheckFailed(f"{env}: the estimate is over the tier's budget")
+    return estimate, cost_mod.budget_verdict(estimate, tier,
+                                             production=env in project.tiers["policy"]["production_tiers"])
+
+
+@click.command("cost-diff")
+@click.option("--base", "base_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The base branch's terraform/ tree (a second checkout), priced by this checkout's code.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown here (default: stdout).")
+@pass_ctx
+def cost_diff(ctx: CliContext, base_dir: Path, output: Path | None) -> None:
+    """Every env's monthly cost against the base branch's, as Markdown for the pull-request comment.
+
+    Both trees are priced by the same code and price table, so the change is the tree's alone. Exit 0
+    whatever the figures (the gate holds each env to its budget); a base tree that cannot be read is
+    said in the comment, and its column is empty.
+    """
+    from policy import cost_report
+
+    head = ctx.project
+    notes: list[str] = []
+    unpriced: set[str] = set()
+    base: Project | None = None
+    try:
+        base = Project(terraform_dir=base_dir.resolve(), state_dir=head.state_dir)
+        base_envs = base.envs
+    except InputError as exc:  # no tiers.yaml, or one that this checkout's schema no longer accepts
+        notes.append(f"the base branch could not be priced: {exc}")
+        base, base_envs, unpriced = None, [], set(head.envs)
+    rows = []
+    for env in [*head.envs, *(e for e in base_envs if e not in head.envs)]:
+        priced_base = None
+        if base is not None and env in base_envs:
+            try:
+                priced_base = _priced(base, env)
+            except InputError as exc:
+                notes.append(f"{env}: the base branch could not be priced: {exc}")
+                unpriced.add(env)
+        rows.append((env, priced_base, _priced(head, env) if env in head.envs else None))
+    text = cost_report.render_diff_markdown(rows, notes, unpriced)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        reading.write_text(output, text)
+        ctx.progress.say(f"cost comparison: {output}")
 
 
 @click.command()
 @click.option("--write", "--write-readme", "write", is_flag=True,
               help="Rewrite the tier table in docs/TIERS.md in place.")
+@click.option("--image-platforms", is_flag=True,
+              help="Print only the image platforms every tier's tasks need (docker buildx --platform).")
 @pass_ctx
-def tiers(ctx: CliContext, write: bool) -> None:
+def tiers(ctx: CliContext, write: bool, image_platforms: bool) -> None:
     """Print the tier table (Markdown) from terraform/tiers.yaml."""
+    if image_platforms:
+        click.echo(",".join(core_tiers.image_platforms(ctx.project.tiers)))
+        return
     table = docs.tier_table(ctx.project.tiers)
     if not write:
         click.echo(table, nl=False)
@@ -276,4 +333,4 @@ def docs_cmd(ctx: CliContext, write: bool) -> None:
 
 
 
-COMMANDS = (plan, inputs, gate, policy, cost, tiers, docs_cmd)
+COMMANDS = (plan, inputs, gate, policy, cost, cost_diff, tiers, docs_cmd)

@@ -56,8 +56,13 @@ class ReplayRetriedInvocations:
         if not invocation:
             return self.app(environ, start_response)
         request = _request_digest(environ)  # reads the body, and puts it back for the app
-        if attempt_number(environ.get(ATTEMPT_HEADER, "")) > 1:
+        attempt = attempt_number(environ.get(ATTEMPT_HEADER, ""))
+        if attempt > 1:
             answer = self._answer_of_earlier_attempt(invocation, request)
+            # In the log: a retry means an answer was lost on the way (or the call failed), which the
+            # log's status lines alone never show; the operation says which call.
+            print(f"retry: attempt {attempt} of {operation(environ)} ({invocation}): "
+                  f"{'answered again from attempt 1' if answer is not None else 'run again'}", flush=True)
             if answer is not None:
                 status, headers, body = answer
                 start_response(status, headers)
@@ -104,6 +109,12 @@ class ReplayRetriedInvocations:
             with self._lock:
                 self._running.pop(invocation, None)
             done.set()
+
+
+def operation(environ: dict[str, Any]) -> str:
+    """The call's operation as far as the headers say it (JSON protocols name it in X-Amz-Target;
+    query protocols in the body, which this does not read): the target, or the method and path."""
+    return environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
 
 
 def _request_digest(environ: dict[str, Any]) -> str:

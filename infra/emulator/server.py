@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
-    from infra.emulator.invocations import ReplayRetriedInvocations
+    from infra.emulator.invocations import ReplayRetriedInvocations, operation
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -149,8 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     dispatcher = DomainDispatcherApplication(create_backend_app)
     print(f"services warmed: {'(none: --no-warm)' if args.no_warm else ', '.join(warm(dispatcher))}", flush=True)
     app = ReplayRetriedInvocations(dispatcher)
+
+    class LoggingRequestHandler(MotoRequestHandler):
+        """Says in the log when an answer could not be written (werkzeug drops that silently)."""
+
+        def connection_dropped(self, error: BaseException, environ: dict | None = None) -> None:
+            print(f"connection dropped while answering {operation(environ or {})}: {error!r}", flush=True)
+
     try:
-        server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler, fd=args.fd)
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=LoggingRequestHandler,
+                             fd=args.fd)
     except OSError as exc:
         where = f"{args.host}:{args.port}"
         print(f"infra.emulator.server: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)

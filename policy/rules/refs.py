@@ -13,23 +13,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from policy.model import Resource, Unknown
+from policy.model import Resource, Unknown, module_of
 
 _RESOURCE_REF = re.compile(
     r"^(?P<module>(?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)(?P<data>data\.)?"
     r"(?P<type>aws_[A-Za-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<index>\[[^\]]*\])?"
 )
-
-
-def module_of(address: str) -> str:
-    """The module instance that holds a resource: module.platform.module.database for
-    module.platform.module.database.aws_rds_cluster_instance.this[0]; "" for the root."""
-    parts = address.split(".")
-    prefix: list[str] = []
-    while len(parts) >= 2 and parts[0] == "module":
-        prefix += parts[:2]
-        parts = parts[2:]
-    return ".".join(prefix)
 
 
 def referenced_addresses(value: Any, holder: Resource) -> list[str]:

@@ -495,8 +495,38 @@ class EcrScanAndImmutable(Rule):
             yield self.fail(ctx, resource, "scan_on_push is off", actual=scan[0] if scan else None, expected=True)
 
 
+class TaskPublicAddress(Rule):
+    id = "RPY-SEC-023"
+    slug = "task-public-address"
+    title = "ECS tasks get a public IP only in a tier without NAT, never in production"
+    family = "security"
+    severity = Severity.HIGH
+    resource_types = ("aws_ecs_service",)
+    rationale = ("A task with a public address is reachable from the internet as far as its security group lets "
+                 "it be. Only a tier that has no NAT gateway on purpose (network.nat_gateways: none) needs one, "
+                 "and there RPY-SEC-008 keeps the task's group closed to all but the load balancer's.")
+    remediation = ("Set assign_public_ip = false and run the tasks in the private subnets, or set the tier's "
+                   "network.nat_gateways to none (not allowed for a production tier).")
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        for network in resource.blocks("network_configuration"):
+            value = as_bool(network.get("assign_public_ip"))
+            if is_unknown(value):
+                yield self.unknown(ctx, resource, "assign_public_ip", value)
+                continue
+            if value is not True:
+                continue
+            if ctx.production:
+                yield self.fail(ctx, resource, "assign_public_ip = true in a production tier", actual=True,
+                                expected=False)
+            elif ctx.tier and ctx.tier["network"]["nat_gateways"] != "none":
+                yield self.fail(ctx, resource, f"assign_public_ip = true, and {ctx.env} has NAT "
+                                f"({ctx.tier['network']['nat_gateways']}): its tasks need no public address",
+                                actual=True, expected=False)
+
+
 RULES = [
     RdsEncryption, CacheEncryption, BucketEncryption, LogGroupKms, SecretKms, EcrKms, DatabaseNotPublic, OpenIngress,
     ProdHttps, HttpRedirectsOnly, DatabaseDeletionProtection, DatabaseBackups, PerformanceInsights,
-    BucketPublicAccessBlock, BucketVersioning, BucketTlsOnly, EcrScanAndImmutable,
+    BucketPublicAccessBlock, BucketVersioning, BucketTlsOnly, EcrScanAndImmutable, TaskPublicAddress,
 ]

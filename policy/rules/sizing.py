@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from core.tiers import nat_count
 from policy import catalog
-from policy.model import Finding, Level, Resource, Severity, is_unknown
+from policy.model import Finding, Level, Resource, Severity, is_unknown, module_of
 from policy.rules.base import Context, Rule, as_bool
-from policy.rules.refs import module_of
 
 
 def as_int(value: Any) -> int | None:
@@ -28,6 +28,13 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
+
+
+def as_number(value: Any) -> float | None:
+    """A capacity such as 2 or 0.5 ACU; None for anything else (unknown, text, a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 class AuroraClassOffered(Rule):
@@ -364,12 +371,20 @@ class ClassCostGuard(Rule):
                 )
             return
         memory = catalog.memory_gib(str(cls))
+        if cls == catalog.SERVERLESS_CLASS:  # as large as its maximum capacity
+            module = module_of(resource.address)
+            clusters = [c for c in ctx.of_type("aws_rds_cluster") if module_of(c.address) == module]
+            scaling = clusters[0].blocks("serverlessv2_scaling_configuration") if len(clusters) == 1 else []
+            high = as_number(scaling[0].get("max_capacity")) if scaling else None
+            memory = None if high is None else high * catalog.serverless_v2()["gib_per_acu"]
         for prod in ctx.policy.get("production_tiers", []):
             prod_tier = ctx.all_tiers.get(prod)
             if not prod_tier:
                 continue
             key = "instance_class" if section == "database" else "node_type"
             prod_memory = catalog.memory_gib(prod_tier[section][key])
+            if section == "database" and prod_tier[section].get("serverless"):
+                prod_memory = prod_tier[section]["serverless"]["max_acu"] * catalog.serverless_v2()["gib_per_acu"]
             if memory is not None and prod_memory is not None and memory >= prod_memory:
                 yield self.fail(
                     ctx, resource, f"{cls} ({memory} GiB) is as large as {prod}'s {prod_tier[section][key]} "
@@ -381,15 +396,15 @@ class ClassCostGuard(Rule):
 class NatGateways(Rule):
     id = "RPY-SIZ-011"
     slug = "nat-gateways"
-    title = "NAT gateways: one for the tier, or one per AZ"
+    title = "NAT gateways: none, one for the tier, or one per AZ, as the tier says"
     family = "sizing"
     severity = Severity.MEDIUM
     rationale = "One NAT per AZ keeps prod routed through an AZ outage; lower tiers share one to save cost."
-    remediation = "Set the tier's network.nat_gateways (single or per_az) in terraform/tiers.yaml."
+    remediation = "Set the tier's network.nat_gateways (none, single or per_az) in terraform/tiers.yaml."
 
     def check_stack(self, ctx: Context) -> Iterable[Finding]:
         net = ctx.tier["network"]
-        want = 1 if net["nat_gateways"] == "single" else net["az_count"]
+        want = nat_count(net)
         nats = ctx.of_type("aws_nat_gateway")
         if nats and len(nats) != want:
             yield self.fail(
@@ -398,7 +413,54 @@ class NatGateways(Rule):
             )
 
 
+class AuroraServerlessRange(Rule):
+    id = "RPY-SIZ-013"
+    slug = "aurora-serverless-range"
+    title = "Aurora Serverless v2 scales in the tier's range, on a version that allows it"
+    family = "sizing"
+    severity = Severity.HIGH
+    resource_types = ("aws_rds_cluster",)
+    rationale = ("A db.serverless instance scales within its cluster's range: no range fails at apply, and a "
+                 "minimum of 0 ACUs (auto-pause) is refused by AWS below Aurora PostgreSQL 13.15, 14.12, 15.7 "
+                 "and 16.3. The range is the tier's capacity and its cost.")
+    remediation = "Set the tier's database.serverless {min_acu, max_acu, seconds_until_auto_pause} in tiers.yaml."
+
+    def check(self, resource: Resource, ctx: Context) -> Iterable[Finding]:
+        module = module_of(resource.address)
+        serverless = [i for i in ctx.of_type("aws_rds_cluster_instance")
+                      if module_of(i.address) == module and i.get("instance_class") == catalog.SERVERLESS_CLASS]
+        scaling = resource.blocks("serverlessv2_scaling_configuration")
+        if not serverless:
+            return
+        if not scaling:
+            yield self.fail(ctx, resource, "db.serverless instances, and no serverlessv2_scaling_configuration "
+                            "on their cluster: AWS refuses the instances", actual=None, expected="a scaling range")
+            return
+        low, high = scaling[0].get("min_capacity"), scaling[0].get("max_capacity")
+        pause = scaling[0].get("seconds_until_auto_pause")
+        if is_unknown(low) or is_unknown(high):
+            yield self.unknown(ctx, resource, "serverlessv2_scaling_configuration", low if is_unknown(low) else high)
+            return
+        version = resource.get("engine_version")
+        if low == 0 and not is_unknown(version) and not catalog.serverless_min_zero_supported(version):
+            wanted = ", ".join(f"{v}+" for v in catalog.serverless_v2()["min_zero_versions"].values())
+            yield self.fail(ctx, resource, f"a minimum of 0 ACUs needs Aurora PostgreSQL {wanted}; this cluster "
+                            f"runs {version}, where AWS refuses it", actual=version, expected=wanted)
+        want = (ctx.tier.get("database") or {}).get("serverless") if ctx.tier else None
+        if want is None:
+            return
+        if (low, high) != (want["min_acu"], want["max_acu"]):
+            yield self.fail(ctx, resource, f"{ctx.env} scales Aurora Serverless v2 between {want['min_acu']} and "
+                            f"{want['max_acu']} ACUs; this cluster between {low} and {high}",
+                            actual=[low, high], expected=[want["min_acu"], want["max_acu"]])
+        if low == 0 and "seconds_until_auto_pause" in want and not is_unknown(pause) \
+                and as_int(pause) != want["seconds_until_auto_pause"]:
+            wanted = want["seconds_until_auto_pause"]
+            yield self.fail(ctx, resource, f"{ctx.env} pauses Aurora after {wanted} s idle; this cluster after "
+                            f"{pause}", actual=pause, expected=wanted)
+
+
 RULES = [
-    AuroraClassOffered, AuroraClassForTier, AuroraInstanceCount, CacheNodeType, CacheTopology, FargatePair,
-    FargateTierSize, AutoscalingRange, ServiceScaledInTierRange, LogRetention, ClassCostGuard, NatGateways,
+    AuroraServerlessRange, AuroraClassOffered, AuroraClassForTier, AuroraInstanceCount, CacheNodeType, CacheTopology,
+    FargatePair, FargateTierSize, AutoscalingRange, ServiceScaledInTierRange, LogRetention, ClassCostGuard, NatGateways,
 ]

@@ -2,8 +2,9 @@
 # Build the application image once per commit and push it to the first env's registry, tagged
 # sha-<commit> (the repository's tags are immutable). When that tag is already there (a re-run, or
 # another workflow built this commit), its digest is reused instead of building again.
-# Needs BACKEND (the folder with the Dockerfile), OUTPUTS (that env's `terraform output -json`)
-# and GITHUB_SHA; writes digest=sha256:... to $GITHUB_OUTPUT (empty when there is nothing to build).
+# Needs BACKEND (the folder with the Dockerfile), OUTPUTS (that env's `terraform output -json`),
+# GITHUB_SHA and the project's virtualenv (the platforms come from tiers.yaml); writes
+# digest=sha256:... to $GITHUB_OUTPUT (empty when there is nothing to build).
 set -euo pipefail
 : "${BACKEND:?}" "${OUTPUTS:?}" "${GITHUB_SHA:?}"
 out="${GITHUB_OUTPUT:-/dev/stdout}"
@@ -21,7 +22,10 @@ if [ -n "$existing" ] && [ "$existing" != "None" ]; then
   echo "digest=$existing" >> "$out"
   exit 0
 fi
-docker buildx build --push --provenance=false --tag "$repository:$tag" \
+# The platforms every tier's tasks run on (tiers.yaml's cpu_architecture; ARM64 Graviton today),
+# built under QEMU on an x86 runner: one image, promoted as it is to every env.
+platforms=$(.venv/bin/infra tiers --image-platforms)
+docker buildx build --push --provenance=false --platform "$platforms" --tag "$repository:$tag" \
   --metadata-file /tmp/build-metadata.json "$BACKEND"
 digest=$(python3 -c 'import json; print(json.load(open("/tmp/build-metadata.json"))["containerimage.digest"])')
 echo "built and pushed $repository@$digest"

@@ -55,6 +55,9 @@ def test_the_second_attempt_of_a_create_that_succeeded_gets_its_answer(
 
     again = iam_call(emulator.endpoint, create, invocation, attempt=2)
     assert again[0] == 200 and request_id(again[1]) == request_id(first[1]), "the first answer, replayed"
+    # The log says so (printed before the answer goes out): a lost answer leaves a trace to follow.
+    assert f"retry: attempt 2 of POST / ({invocation}): answered again from attempt 1" in \
+        emulator.log_path.read_text()
 
     # A new call (a new invocation id) is executed: AWS's answer to creating the role twice.
     status, body = iam_call(emulator.endpoint, create, str(uuid.uuid4()), attempt=1)
@@ -82,6 +85,7 @@ def test_an_error_is_never_replayed(emulator: EmulatorInfo) -> None:
     assert created[0] == 200
     status, body = iam_call(emulator.endpoint, {"Action": "GetRole", "RoleName": name}, invocation, attempt=2)
     assert status == 200 and f"<RoleName>{name}</RoleName>" in body
+    assert f"retry: attempt 2 of POST / ({invocation}): run again" in emulator.log_path.read_text()
 
 
 @pytest.mark.parametrize(("header", "attempt"), [

@@ -246,7 +246,8 @@ def test_performance_insights_settings_are_dropped_without_patch(without_patch: 
 
 def _scalable_target(aws: Aws, name: str) -> str:
     ecs = aws("ecs")
-    ecs.create_cluster(clusterName=name)
+    if not ecs.describe_clusters(clusters=[name])["clusters"]:  # moto's CreateCluster would reset one
+        ecs.create_cluster(clusterName=name)
     ecs.register_task_definition(
         family=name, containerDefinitions=[{"name": "c", "image": "nginx", "memory": 128}]
     )
@@ -295,7 +296,8 @@ def test_scalable_target_tag_operations_fail_without_patch(without_patch: Callab
 
 def _service(aws: Aws, name: str, **settings: object) -> dict:
     ecs = aws("ecs")
-    ecs.create_cluster(clusterName=name)
+    if not ecs.describe_clusters(clusters=[name])["clusters"]:  # moto's CreateCluster would reset one
+        ecs.create_cluster(clusterName=name)
     ecs.register_task_definition(
         family=name, containerDefinitions=[{"name": "c", "image": "nginx", "memory": 128}]
     )
@@ -353,6 +355,96 @@ def test_ecs_service_drops_rebalancing_and_deployment_settings_without_patch(
     )
     assert "availabilityZoneRebalancing" not in service
     assert "deploymentConfiguration" not in service
+
+
+SPOT_STRATEGY = [
+    {"capacityProvider": "FARGATE", "base": 1, "weight": 0},
+    {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1},
+]
+
+
+def _spot_cluster(aws: Aws, name: str, default_strategy: list[dict] | None = None) -> None:
+    """A cluster associated with both Fargate providers, as aws_ecs_cluster_capacity_providers makes it."""
+    ecs = aws("ecs")
+    ecs.create_cluster(clusterName=name)
+    ecs.put_cluster_capacity_providers(
+        cluster=name,
+        capacityProviders=["FARGATE", "FARGATE_SPOT"],
+        defaultCapacityProviderStrategy=default_strategy or [],
+    )
+
+
+def test_a_service_on_a_capacity_provider_strategy_has_no_launch_type(aws: Aws) -> None:
+    _spot_cluster(aws, "ecs-spot")
+    service = _service(aws, "ecs-spot", capacityProviderStrategy=SPOT_STRATEGY)
+    assert "launchType" not in service
+    assert service["capacityProviderStrategy"] == SPOT_STRATEGY
+    [deployment] = service["deployments"]
+    assert "launchType" not in deployment
+    assert deployment["capacityProviderStrategy"] == SPOT_STRATEGY
+
+
+def test_a_strategy_reads_back_with_ecs_defaults_and_can_be_updated(aws: Aws) -> None:
+    """The provider leaves zeros out of the request; ECS reports every item's base and weight."""
+    _spot_cluster(aws, "ecs-spot-update")
+    _service(aws, "ecs-spot-update", capacityProviderStrategy=[
+        {"capacityProvider": "FARGATE", "base": 1}, {"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+    ecs = aws("ecs")
+    (service,) = ecs.describe_services(cluster="ecs-spot-update", services=["api"])["services"]
+    assert service["capacityProviderStrategy"] == [
+        {"capacityProvider": "FARGATE", "weight": 0, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0},
+    ]
+    ecs.update_service(cluster="ecs-spot-update", service="api",
+                       capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 2}])
+    (service,) = ecs.describe_services(cluster="ecs-spot-update", services=["api"])["services"]
+    assert service["capacityProviderStrategy"] == [{"capacityProvider": "FARGATE_SPOT", "weight": 2, "base": 0}]
+    assert "launchType" not in service and "launchType" not in service["deployments"][0]
+    with pytest.raises(ClientError, match="not associated with the cluster"):
+        ecs.update_service(cluster="ecs-spot-update", service="api",
+                           capacityProviderStrategy=[{"capacityProvider": "MY_ASG", "weight": 1}])
+
+
+def test_a_service_with_neither_launch_type_nor_strategy_takes_the_cluster_default(aws: Aws) -> None:
+    _spot_cluster(aws, "ecs-default-strategy", default_strategy=SPOT_STRATEGY)
+    service = _service(aws, "ecs-default-strategy")
+    assert "launchType" not in service
+    assert service["capacityProviderStrategy"] == SPOT_STRATEGY
+
+
+def test_a_service_on_a_launch_type_keeps_it_and_has_no_strategy(aws: Aws) -> None:
+    service = _service(aws, "ecs-launch-type", launchType="FARGATE")
+    assert service["launchType"] == "FARGATE"
+    assert "capacityProviderStrategy" not in service
+
+
+@pytest.mark.parametrize(
+    ("associate", "settings", "message"),
+    [
+        (True, {"launchType": "FARGATE", "capacityProviderStrategy": SPOT_STRATEGY}, "both a launch type"),
+        (False, {"capacityProviderStrategy": SPOT_STRATEGY}, "not associated with the cluster"),
+    ],
+    ids=["launch-type-and-strategy", "unassociated-provider"],
+)
+def test_a_service_refuses_what_ecs_refuses(aws: Aws, associate: bool, settings: dict, message: str) -> None:
+    name = f"ecs-refused-{int(associate)}"
+    if associate:
+        _spot_cluster(aws, name)
+    with pytest.raises(ClientError) as raised:
+        _service(aws, name, **settings)
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert message in raised.value.response["Error"]["Message"]
+    assert aws("ecs").list_services(cluster=name)["serviceArns"] == []
+
+
+@shows_gap_of("ecs_service_capacity_provider_strategy")
+def test_a_service_on_a_strategy_reads_launch_type_ec2_without_patch(
+    without_patch: Callable[[str], Aws],
+) -> None:
+    aws = without_patch("ecs_service_capacity_provider_strategy")
+    service = _service(aws, "ecs-spot-gap", capacityProviderStrategy=SPOT_STRATEGY)  # no provider associated
+    assert service["launchType"] == "EC2"
+    assert "capacityProviderStrategy" not in service
 
 
 def test_ecs_service_runs_its_desired_tasks_and_settles_on_a_new_task_definition(aws: Aws) -> None:

@@ -14,6 +14,7 @@ import os
 import pytest
 
 from core.scope import tag_dict
+from core.tiers import nat_count
 from infra import inventory
 from infra import verify as verify_mod
 from infra.cli import main
@@ -66,7 +67,7 @@ def test_vpc_has_the_tiers_cidr_subnets_in_every_az_and_its_nat_gateways(live, t
 
     nats = [n for n in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
             if n["State"] == "available"]
-    expected = 1 if tier["network"]["nat_gateways"] == "single" else tier["network"]["az_count"]
+    expected = nat_count(tier["network"])
     assert len(nats) == expected
     # NAT gateways sit in public subnets: ones whose route table sends 0.0.0.0/0 to the internet gateway.
     tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
@@ -143,12 +144,21 @@ def test_ecs_service_task_and_autoscaling_are_the_tiers(live, tier):
     service = ecs.describe_services(cluster=cluster, services=[name])["services"][0]
     assert service["status"] == "ACTIVE"
     assert service["desiredCount"] == svc_tier["min_tasks"]
-    assert service["launchType"] == "FARGATE"
+    spot = svc_tier.get("fargate_spot")
+    if spot is None:
+        assert service["launchType"] == "FARGATE"
+    else:  # AWS reports a capacity provider strategy instead of a launch type, never both
+        assert "launchType" not in service, service.get("launchType")
+        strategy = {s["capacityProvider"]: (s.get("base", 0), s["weight"]) for s in service["capacityProviderStrategy"]}
+        assert strategy == {"FARGATE": (spot["on_demand_base"], 0), "FARGATE_SPOT": (0, 1)}
+    vpc = service["networkConfiguration"]["awsvpcConfiguration"]
+    assert vpc["assignPublicIp"] == ("ENABLED" if tier["network"]["nat_gateways"] == "none" else "DISABLED")
 
     task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
     assert task["family"] == live.outputs["task_definition_family"]
     assert (int(task["cpu"]), int(task["memory"])) == (svc_tier["cpu"], svc_tier["memory"])
     assert task["requiresCompatibilities"] == ["FARGATE"]
+    assert task["runtimePlatform"]["cpuArchitecture"] == svc_tier["cpu_architecture"]
     # Secrets reach the container from Secrets Manager, never as plain environment values.
     secrets = [s for c in task["containerDefinitions"] for s in c.get("secrets", [])]
     assert secrets, "the container gets its secrets from Secrets Manager"

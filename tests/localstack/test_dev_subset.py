@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from core.project import Project
 from core.scope import stack_scope
+from core.tiers import nat_count
 from infra import inventory
 from infra.emulator import localstack
 from infra.terraform import Progress, Terraform
@@ -159,7 +160,7 @@ def test_vpc_subnets_and_nat_follow_the_dev_tier(applied, tier, aws):
     nat_ids = [n["id"] for n in applied.all_of(f"{NET}.aws_nat_gateway.this")]
     nats = ec2.describe_nat_gateways(NatGatewayIds=nat_ids)["NatGateways"]
     assert len([n for n in nats if n["State"] == "available"]) == (
-        1 if net["nat_gateways"] == "single" else net["az_count"]
+        nat_count(net)
     )
     public = {s["id"] for s in applied.all_of(f"{NET}.aws_subnet.public")}
     assert {n["SubnetId"] for n in nats} <= public

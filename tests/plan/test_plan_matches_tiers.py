@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from core.tiers import node_count
+from core.tiers import nat_count, node_count
 
 
 def test_subnets_per_az_and_nat_count(plan):
     net = plan.tier["network"]
     assert len(plan.of_type("aws_subnet")) == 3 * net["az_count"]  # public, private, database
-    assert len(plan.of_type("aws_nat_gateway")) == (1 if net["nat_gateways"] == "single" else net["az_count"])
+    assert len(plan.of_type("aws_nat_gateway")) == nat_count(net)
     assert plan.one("aws_vpc")["cidr_block"] == net["cidr"]
     assert len(plan.of_type("aws_flow_log")) == 1
 

@@ -31,13 +31,17 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def set_tier(tree: Path, env: str, dotted: str, value: object) -> None:
+    """Set one value of a tier in the copy's tiers.yaml; None removes the key."""
     tiers_file = tree / "tiers.yaml"
     data = yaml.safe_load(tiers_file.read_text())
     node = data["tiers"][env]
     *parents, leaf = dotted.split(".")
     for key in parents:
         node = node[key]
-    node[leaf] = value
+    if value is None:
+        node.pop(leaf, None)
+    else:
+        node[leaf] = value
     tiers_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -81,6 +85,7 @@ resource "aws_vpc_security_group_ingress_rule" "anywhere" {
 def aurora_t3_micro(tree: Path) -> None:
     set_tier(tree, "dev", "database.instance_class", "db.t3.micro")
     set_tier(tree, "dev", "database.allowed_instance_classes", ["db.t3.micro"])
+    set_tier(tree, "dev", "database.serverless", None)  # a provisioned class has no serverless range
 
 
 def fargate_512_512(tree: Path) -> None:
@@ -127,7 +132,7 @@ resource "aws_ecs_service" "worker" {
 def floor_zero_beside_a_running_service(tree: Path) -> None:
     # A floor of 0 is the waiting shape only while the service wants no task (modules/service); beside
     # a service that starts tasks it lets autoscaling take prod down to none.
-    edit(tree / "modules/service/main.tf", "desired_count    = 0", "desired_count    = var.min_tasks")
+    edit(tree / "modules/service/main.tf", "desired_count = 0", "desired_count = var.min_tasks")
     edit(tree / "modules/service/main.tf", "aws_ecs_service.this.desired_count > 0 ? var.min_tasks : 0", "0")
 
 

@@ -152,7 +152,8 @@ def test_nearest_respects_the_engine_version():
 
 
 def test_status_of_deliberately_uncatalogued_and_unknown_classes():
-    assert catalog.aurora_class_status("db.serverless") == "not_catalogued"
+    assert catalog.aurora_class_status("db.serverless") == "valid"
+    assert catalog.aurora_class_status("db.serverless", "13.5") == "version"  # Serverless v2 from 13.6
     assert catalog.aurora_class_status("db.r6gd.xlarge") == "not_catalogued"
     assert catalog.aurora_class_status("db.q9.huge") == "unknown"
     assert catalog.aurora_class_status(None) == "unknown"
@@ -211,7 +212,12 @@ def test_prod_sized_guard_helpers():
     tiers = yaml.safe_load((REPO_ROOT / "terraform" / "tiers.yaml").read_text())["tiers"]
     prod_db, prod_cache = tiers["prod"]["database"]["instance_class"], tiers["prod"]["cache"]["node_type"]
     for env in ("dev", "staging"):
-        assert catalog.is_at_least(tiers[env]["database"]["instance_class"], prod_db) is False
+        db = tiers[env]["database"]
+        if db["instance_class"] == "db.serverless":  # sized by its maximum capacity, not a class
+            largest = db["serverless"]["max_acu"] * catalog.serverless_v2()["gib_per_acu"]
+            assert largest < catalog.memory_gib(prod_db)
+        else:
+            assert catalog.is_at_least(db["instance_class"], prod_db) is False
         assert catalog.is_at_least(tiers[env]["cache"]["node_type"], prod_cache) is False
     assert catalog.is_at_least(prod_db, prod_db) is True
     assert catalog.is_at_least("db.r6g.xlarge", prod_db) is True
@@ -286,3 +292,18 @@ def test_unparseable_catalog_is_an_input_error(tmp_path, text):
 def test_missing_catalog_file(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         catalog.load_catalog(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(("version", "zero"), [
+    ("16.3", True), ("16.6", True), ("16.2", False), ("15.7", True), ("15.6", False), ("14.12", True),
+    ("14.11", False), ("13.15", True), ("13.14", False), ("17.4", True), (None, True),
+])
+def test_a_zero_acu_minimum_needs_a_version_with_auto_pause(version, zero):
+    assert catalog.serverless_min_zero_supported(version) is zero
+    assert catalog.is_valid_aurora_postgres_class("db.serverless", version)
+
+
+def test_serverless_facts_are_public_strings():
+    facts = catalog.serverless_v2()
+    assert facts["min_zero_versions"]["16"] == "16.3" and facts["versions"]["13"] == "13.6"
+    assert facts["max_acu"] == 256

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 
 from core.errors import InputError
 from core.project import REPO_ROOT
+from core.tiers import nat_count
 from policy import catalog, cost
 from policy.model import PolicyInputError, Resource, Source, Unknown
 from policy.plan import resources_from_plan
@@ -34,7 +37,9 @@ def _tier_classes():
     for env, tier in TIERS.items():
         db, cache_ = tier["database"], tier["cache"]
         for cls in {db["instance_class"], *db.get("allowed_instance_classes", [])}:
-            yield env, "aurora_postgresql_instance", cls
+            # db.serverless is priced by the ACU-hour, not by the instance
+            yield (env, "aurora_serverless_v2", "acu_hour") if cls == catalog.SERVERLESS_CLASS else \
+                (env, "aurora_postgresql_instance", cls)
         for node in {cache_["node_type"], *cache_.get("allowed_node_types", [])}:
             yield env, "elasticache_node", node
 
@@ -283,6 +288,26 @@ def test_bad_arguments_are_policy_input_errors():
         cost.budget_verdict(cost.estimate([], TIERS["dev"]), {"database": {}})
 
 
+def test_the_cost_diff_names_new_removed_and_unpriced_envs_and_marks_an_over_budget_one():
+    from policy.cost_report import render_diff_markdown
+
+    e = cost.estimate(synthetic(), TIERS["staging"])
+    within = (e, cost.budget_verdict(e, with_budget(TIERS["staging"], 0, 1e6)))
+    over = (e, cost.budget_verdict(e, with_budget(TIERS["staging"], 1, 2)))
+    span = f"${e.total_min:,.2f}-${e.total_max:,.2f}" if e.total_min != e.total_max else f"${e.total_min:,.2f}"
+    text = render_diff_markdown(
+        [("qa", None, within), ("old", within, None), ("staging", within, over), ("dev", None, within)],
+        notes=["dev: the base branch could not be priced: no | pipe breaks the table"], unpriced={"dev"})
+    rows = {line.split(" | ")[0][2:]: line.split(" | ")[1:] for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("| env")}
+    assert rows["qa"][:4] == ["-", span, "new", "new"]
+    assert rows["old"][:4] == [span, "(removed)", "removed", "removed"]
+    assert rows["staging"][:4] == [span, span, "0", "0"] and rows["staging"][4] == "$1-$2: **over** |"
+    assert rows["dev"][:4] == ["-", span, "-", "-"], "a base that could not be priced is unknown, not new"
+    assert "<details>" not in text, "no resource changes cost"
+    assert "- dev: the base branch could not be priced: no \\| pipe breaks the table" in text
+
+
 # -- Budget verdicts ---------------------------------------------------------------------------
 
 
@@ -331,21 +356,28 @@ def test_an_impossible_budget_is_said_so():
 # -- Fuzz: no input crashes the estimate ---------------------------------------------------------
 
 leaf = st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=True) | st.text(max_size=12) | \
-    st.sampled_from(["db.r6g.large", "cache.t3.micro", "FARGATE", "application", "network", "512", "ecs", "-1"]) | \
+    st.sampled_from(["db.r6g.large", "cache.t3.micro", "FARGATE", "application", "network", "512", "ecs", "-1",
+                     "db.serverless", "FARGATE_SPOT", "ARM64", "Interface", "Gateway", "1e309", "nan"]) | \
     st.builds(Unknown, st.text(max_size=5))
-value = st.recursive(leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
+# Nested keys include the ones the estimate reads inside blocks (capacity, weights, scaling bounds).
+nested_key = st.text(max_size=6) | st.sampled_from(
+    ["capacity_provider", "base", "weight", "min_capacity", "max_capacity", "assign_public_ip", "cpu_architecture"])
+value = st.recursive(leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(nested_key, c, max_size=3),
                      max_leaves=8)
 KNOWN_TYPES = ["aws_rds_cluster_instance", "aws_rds_cluster", "aws_elasticache_replication_group",
                "aws_elasticache_cluster", "aws_nat_gateway", "aws_eip", "aws_lb", "aws_ecs_service",
                "aws_ecs_task_definition", "aws_appautoscaling_target", "aws_cloudwatch_log_group",
                "aws_cloudwatch_metric_alarm", "aws_kms_key", "aws_secretsmanager_secret", "aws_ecr_repository",
-               "aws_s3_bucket", "aws_sns_topic", "aws_subnet", "aws_db_instance"]
+               "aws_s3_bucket", "aws_sns_topic", "aws_subnet", "aws_db_instance", "aws_vpc_endpoint",
+               "aws_ecs_cluster_capacity_providers"]
 ATTRS = ["instance_class", "node_type", "num_node_groups", "replicas_per_node_group", "num_cache_clusters",
          "num_cache_nodes", "replication_group_id", "storage_type", "load_balancer_type", "internal", "subnets",
          "subnet_mapping", "launch_type", "capacity_provider_strategy", "task_definition", "name", "desired_count",
          "cpu", "memory", "runtime_platform", "family", "service_namespace", "resource_id", "min_capacity",
          "max_capacity", "retention_in_days", "metric_query", "period", "replica", "tags", "engine",
-         "performance_insights_enabled", "performance_insights_retention_period", "multi_region"]
+         "performance_insights_enabled", "performance_insights_retention_period", "multi_region",
+         "serverlessv2_scaling_configuration", "network_configuration", "vpc_endpoint_type", "subnet_ids",
+         "service_name", "default_capacity_provider_strategy"]
 resource = st.builds(
     lambda t, vals: Resource(address=f"{t}.x", type=t, values=vals, env="dev", source=Source.PLAN),
     st.sampled_from(KNOWN_TYPES), st.dictionaries(st.sampled_from(ATTRS), value, max_size=8),
@@ -383,15 +415,33 @@ def test_real_plan_is_fully_priced(estimates, env):
 def test_real_plan_estimate_follows_the_tier(estimates, env):
     tier, _, e = estimates[env]
     db, svc, cache_ = tier["database"], tier["service"], tier["cache"]
-    aurora = [i for i in e.items if i.description.startswith("Aurora instance")]
+    if db["instance_class"] == catalog.SERVERLESS_CLASS:
+        aurora = [i for i in e.items if i.description.startswith("Aurora Serverless v2")]
+        scaling = db["serverless"]
+        assert all(f"({scaling['min_acu']}-{scaling['max_acu']};" in i.description for i in aurora)
+    else:
+        aurora = [i for i in e.items if i.description.startswith("Aurora instance")]
+        assert all(db["instance_class"] in i.description for i in aurora)
     assert len(aurora) == db["instances"]
-    assert all(db["instance_class"] in i.description for i in aurora)
-    (fargate,) = [i for i in e.items if i.description.startswith("Fargate")]
-    assert (fargate.quantity, fargate.quantity_max) == (svc["min_tasks"] * HOURS, svc["max_tasks"] * HOURS)
+
+    # Every task is on Fargate or Fargate Spot: the two lines add up to the tier's task range, Spot
+    # taking all but the on-demand base; on the tier's CPU architecture.
+    fargate = {i.description.split(",")[0]: i for i in e.items if i.description.startswith("Fargate")}
+    assert sum(i.quantity for i in fargate.values()) == svc["min_tasks"] * HOURS
+    assert sum(i.quantity_max for i in fargate.values()) == svc["max_tasks"] * HOURS
+    spot = svc.get("fargate_spot")
+    on_demand = svc["max_tasks"] if spot is None else min(spot["on_demand_base"], svc["max_tasks"])
+    assert (fargate["Fargate tasks"].quantity_max if "Fargate tasks" in fargate else 0) == on_demand * HOURS
+    arch = {"ARM64": "Linux/ARM", "X86_64": "Linux/x86"}[svc["cpu_architecture"]]
+    assert all(arch in i.description for i in fargate.values())
+
     (redis,) = [i for i in e.items if i.description.startswith("ElastiCache")]
     assert redis.quantity == cache_["shards"] * (1 + cache_["replicas_per_shard"]) * HOURS
     nat = [i for i in e.items if i.description == "NAT gateway"]
-    assert len(nat) == (1 if tier["network"]["nat_gateways"] == "single" else tier["network"]["az_count"])
+    assert len(nat) == nat_count(tier["network"])
+    # Without NAT, each task has a public address of its own, priced by the hour.
+    task_ips = [i for i in e.items if i.description.startswith("Public IPv4 address of each task")]
+    assert len(task_ips) == (1 if nat_count(tier["network"]) == 0 else 0)
 
 
 @pytest.mark.parametrize("env", sorted(TIERS))
@@ -405,16 +455,84 @@ def test_real_plan_budget_verdict_is_computed(estimates, env):
         assert "over the budget" in verdict.message
 
 
-def test_dev_is_over_its_seed_budget_for_reasons_the_estimate_shows(estimates):
-    tier, _, e = estimates["dev"]
-    verdict = cost.budget_verdict(e, tier)
-    # The confirmed prices alone: one db.t3.medium and one NAT gateway already pass the seed's $75.
-    confirmed_floor = HOURS * (p("aurora_postgresql_instance", "db.t3.medium") + p("nat_gateway", "hour"))
-    assert confirmed_floor > tier["budget_usd_month"]["max"]
-    assert verdict.status == "over"
-    if not verdict.aurora_floor_exceeds_budget:
-        assert verdict.floor_with_cheapest_aurora > tier["budget_usd_month"]["max"]
-        assert any("Aurora alone fits the budget" in n for n in verdict.notes)
+@pytest.mark.parametrize("env", sorted(TIERS))
+def test_every_tier_is_within_its_seed_budget_at_full_scale_out(estimates, env):
+    tier, _, e = estimates[env]
+    verdict = cost.budget_verdict(e, tier, production=(env == "prod"))
+    assert e.complete, e.notes
+    assert e.total_max <= tier["budget_usd_month"]["max"], (e.total_min, e.total_max)
+    assert verdict.status == "within", verdict.message
+
+
+# -- The price kinds of the cost-shaped tiers, on a fixed plan JSON ---------------------------------
+
+FIXTURE_PLAN = REPO_ROOT / "tests" / "fixtures" / "cost" / "new_price_kinds.plan.json"
+
+
+def test_new_price_kinds_on_a_fixed_plan_against_hand_computed_figures():
+    """Every figure below is worked out by hand from the plan and the prices it names; the
+    usage is given, so only the arithmetic and the price table are under test."""
+    resources = resources_from_plan(json.loads(FIXTURE_PLAN.read_text()), "fixture")
+    usage = {"aurora_active_hours": 220, "aurora_average_acu": 0.5, "vpc_endpoint_gb_processed": 10}
+    e = cost.estimate(resources, {"service": {"min_tasks": 1}}, usage=usage)
+    got = {(i.address, i.description.split(",")[0].split(" (")[0].split(" x ")[0]):
+           (i.quantity, i.quantity_max, i.monthly_min, i.monthly_max) for i in e.items}
+
+    # Serverless v2, minimum 0 ACUs: 220 running hours x 0.5 ACU = 110 ACU-hours x $0.12 = $13.20,
+    # for each of the two instances.
+    for n in (0, 1):
+        assert got[(f"module.paused.aws_rds_cluster_instance.this[{n}]", "Aurora Serverless v2")] == \
+            (110, None, 13.20, 13.20)
+    # Minimum 1 ACU: never pauses, and the 0.5 average is raised to the floor: 730 x 1 x $0.12 = $87.60.
+    assert got[("module.warm.aws_rds_cluster_instance.this[0]", "Aurora Serverless v2")] == (730, None, 87.60, 87.60)
+
+    # ARM, 0.5 vCPU / 1 GB, 1-3 tasks, one on-demand as the base and the rest on Spot.
+    # On-demand: 0.5 x $0.03238 + 1 x $0.00356 = $0.01975 a task-hour; 1 task x 730 h = $14.42 (both ends).
+    assert got[("module.arm.aws_ecs_service.this", "Fargate tasks")] == (730, 730, 14.42, 14.42)
+    # Spot: 0.5 x $0.00977 + 1 x $0.00107 = $0.005955; 0 tasks at the minimum, 2 x 730 h = $8.69 at the maximum.
+    assert got[("module.arm.aws_ecs_service.this", "Fargate Spot tasks")] == (0, 1460, 0, 8.69)
+    # A public IPv4 address per task: $0.005 x 730 h = $3.65 a task; 1 task, then 3 = $10.95.
+    assert got[("module.arm.aws_ecs_service.this", "Public IPv4 address of each task")] == (730, 2190, 3.65, 10.95)
+
+    # x86, 1 vCPU / 2 GB, 4 tasks at weights 1 (on-demand) : 3 (Spot), no base.
+    # On-demand: $0.04048 + 2 x $0.004445 = $0.04937 x 730 h = $36.04.
+    assert got[("module.x86.aws_ecs_service.this", "Fargate tasks")] == (730, 730, 36.04, 36.04)
+    # Spot: $0.01221 + 2 x $0.00134 = $0.01489 x 3 x 730 h = $32.61; no public address.
+    assert got[("module.x86.aws_ecs_service.this", "Fargate Spot tasks")] == (2190, 2190, 32.61, 32.61)
+    assert ("module.x86.aws_ecs_service.this", "Public IPv4 address of each task") not in got
+
+    # An interface endpoint in two subnets: 2 x 730 h x $0.01 = $14.60, and 10 GB x $0.01 = $0.10.
+    assert got[("module.endpoints.aws_vpc_endpoint.ecr_api", "Interface endpoint")] == (1460, None, 14.60, 14.60)
+    assert got[("module.endpoints.aws_vpc_endpoint.ecr_api", "Endpoint data processed")] == (10, None, 0.10, 0.10)
+    # A gateway endpoint (S3) is free.
+    assert got[("module.endpoints.aws_vpc_endpoint.s3", "Gateway endpoint")] == (1, None, 0, 0)
+    assert e.complete, e.notes
+    assert any("pause only while no client holds a connection" in n for n in e.notes)
+
+
+@pytest.mark.parametrize(("tasks", "strategy", "split"), [
+    (3, [], (3, 0)),  # a launch type: all on-demand
+    (3, [{"capacity_provider": "FARGATE_SPOT", "weight": 1}], (0, 3)),
+    (1, [{"capacity_provider": "FARGATE", "base": 2, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}],
+     (1, 0)),  # fewer tasks than the base: all on the base's provider
+    (5, [{"capacity_provider": "FARGATE", "base": 2, "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 2}],
+     (3, 2)),  # 2 base, then 3 split 1:2
+    (4, [{"capacity_provider": "FARGATE_SPOT", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE", "weight": 0}],
+     (0, 1)),  # weights of 0 after the base place nothing more
+])
+def test_tasks_split_between_on_demand_and_spot_as_ecs_places_them(tasks, strategy, split):
+    assert cost._Estimator._split(tasks, strategy) == split
+
+
+def test_a_service_without_strategy_or_launch_type_takes_its_clusters_default():
+    resources = [
+        res("aws_ecs_task_definition.t", "aws_ecs_task_definition", family="t", cpu="256", memory="512"),
+        res("aws_ecs_service.s", "aws_ecs_service", name="s", desired_count=2),
+        res("aws_ecs_cluster_capacity_providers.c", "aws_ecs_cluster_capacity_providers",
+            default_capacity_provider_strategy=[{"capacity_provider": "FARGATE_SPOT", "weight": 1}]),
+    ]
+    items = cost.estimate(resources, TIERS["staging"]).items
+    assert [i.description.split(",")[0] for i in items] == ["Fargate Spot tasks"]
 
 
 def test_total_text_and_verdict_shorthands():

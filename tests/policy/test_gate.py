@@ -8,13 +8,14 @@ which have their own tests).
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
 
 from core.project import BOOTSTRAP, REPO_ROOT, Project
 from policy import runner
-from policy.model import EnvResult
+from policy.model import EnvResult, Source
 from policy.rules import ALL_RULES
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
@@ -53,13 +54,27 @@ def test_policy(policy_results, env, rule):
     assert not blocking, f"{rule.id} {rule.title}:\n{report}"
 
 
-def test_every_rule_ran_on_both_inputs(policy_results):
-    """The cases above pass because the rules looked, not because nothing reached them."""
+def test_every_env_ran_both_inputs(policy_results):
     prod = policy_results["prod"]
     assert prod.steps == {"hcl policy": "ok", "plan policy": "ok", "suppressions": "ok"}
-    # Suppressed and advisory findings prove the rules saw real resources on both inputs.
-    sources = {str(f.source) for f in policy_results["dev"].findings if f.rule == "RPY-COST-001"}
-    assert sources == {"hcl", "plan"}
+
+
+def test_the_rules_see_the_real_stack_on_both_inputs(project, plans):
+    """The cases above pass because the rules looked, not because nothing reached them: on the HCL
+    and on the plan alike, a budget of $1 makes the cost rule fail on dev's real resources."""
+    from policy import engine, hcl
+    from policy.plan import resources_from_plan
+    from policy.rules.cost import Budget
+
+    tiers = copy.deepcopy(project.tiers)
+    tiers["tiers"]["dev"]["budget_usd_month"] = {"min": 0, "max": 1}
+    inputs = {
+        Source.HCL: hcl.load_root(project.root_dir("dev"), "dev", repo_root=project.terraform_dir.parent),
+        Source.PLAN: resources_from_plan(plans["dev"].data, "dev"),
+    }
+    for source, resources in inputs.items():
+        found = engine.evaluate(resources, "dev", tiers, source, rules=[Budget])
+        assert [f.status for f in found if f.rule == Budget.id] == ["fail"], source
 
 
 def test_every_resource_rule_has_resources_to_check(project):

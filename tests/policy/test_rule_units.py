@@ -4,12 +4,14 @@ change of a tier moves the cases with it. (The whole-tree breaks stay in test_br
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import pytest
 
 from core.project import Project
+from core.tiers import nat_count
 from policy import engine
 from policy.model import Resource, Source
 from policy.rules.cost import Budget
@@ -32,11 +34,13 @@ from policy.rules.security import (
     ProdHttps,
     RdsEncryption,
     SecretKms,
+    TaskPublicAddress,
 )
 from policy.rules.sizing import (
     AuroraClassForTier,
     AuroraClassOffered,
     AuroraInstanceCount,
+    AuroraServerlessRange,
     AutoscalingRange,
     CacheNodeType,
     CacheTopology,
@@ -377,11 +381,90 @@ def test_a_burstable_class_fails_in_production():
 @pytest.mark.parametrize("env", sorted(TIERS["tiers"]))
 def test_the_tiers_nat_count_passes_and_one_more_fails(env):
     net = TIERS["tiers"][env]["network"]
-    want = 1 if net["nat_gateways"] == "single" else net["az_count"]
+    want = nat_count(net)
     nats = [res("aws_nat_gateway", f"this[{i}]", env) for i in range(want + 1)]
     assert failures(NatGateways, nats[:want], env) == []
     (message,) = failures(NatGateways, nats, env)
     assert message == f"{env} wants {want} NAT gateway(s) ({net['nat_gateways']}), found {want + 1}"
+
+
+# --- RPY-SIZ-013: Aurora Serverless v2 in the tier's range, on a version that allows it ------------------
+
+def serverless_cluster(env: str, version: str = "16.6", **scaling) -> list[Resource]:
+    blocks = [scaling] if scaling else None
+    return [
+        res("aws_rds_cluster", "this", env, module="module.platform.module.database", engine="aurora-postgresql",
+            engine_version=version, serverlessv2_scaling_configuration=blocks),
+        res("aws_rds_cluster_instance", "this[0]", env, module="module.platform.module.database",
+            instance_class="db.serverless", engine="aurora-postgresql"),
+    ]
+
+
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_the_tiers_serverless_range_passes(env):
+    want = TIERS["tiers"][env]["database"]["serverless"]
+    stack = serverless_cluster(env, min_capacity=want["min_acu"], max_capacity=want["max_acu"],
+                               seconds_until_auto_pause=want["seconds_until_auto_pause"])
+    assert failures(AuroraServerlessRange, stack, env) == []
+
+
+def test_db_serverless_without_a_scaling_range_fails():
+    (message,) = failures(AuroraServerlessRange, serverless_cluster("dev"), "dev")
+    assert "no serverlessv2_scaling_configuration" in message
+
+
+@pytest.mark.parametrize(("version", "refused"), [
+    ("13.14", True), ("13.15", False), ("14.11", True), ("14.12", False), ("15.6", True), ("15.7", False),
+    ("16.2", True), ("16.3", False), ("16.6", False), ("17.4", False),
+])
+def test_a_minimum_of_zero_acus_needs_the_versions_aws_names(version, refused):
+    want = TIERS["tiers"]["dev"]["database"]["serverless"]
+    stack = serverless_cluster("dev", version, min_capacity=0, max_capacity=want["max_acu"],
+                               seconds_until_auto_pause=want["seconds_until_auto_pause"])
+    messages = failures(AuroraServerlessRange, stack, "dev")
+    assert any(f"runs {version}, where AWS refuses it" in m for m in messages) is refused, messages
+
+
+@pytest.mark.parametrize(("scaling", "said"), [
+    ({"min_capacity": 0.5, "max_capacity": 2}, "between 0 and 2 ACUs; this cluster between 0.5 and 2"),
+    ({"min_capacity": 0, "max_capacity": 16}, "between 0 and 2 ACUs; this cluster between 0 and 16"),
+    ({"min_capacity": 0, "max_capacity": 2, "seconds_until_auto_pause": 86400}, "pauses Aurora after 900 s idle"),
+])
+def test_a_range_or_pause_other_than_the_tiers_fails(scaling, said):
+    assert TIERS["tiers"]["dev"]["database"]["serverless"] == {"min_acu": 0, "max_acu": 2,
+                                                                "seconds_until_auto_pause": 900}
+    messages = failures(AuroraServerlessRange, serverless_cluster("dev", **scaling), "dev")
+    assert any(said in m for m in messages), messages
+
+
+# --- RPY-SEC-023: a task gets a public IP only in a tier without NAT, never in production ---------------
+
+def _networked_service(env: str, public: object) -> Resource:
+    return res("aws_ecs_service", "this", env, module="module.platform.module.service",
+               network_configuration=[{"assign_public_ip": public, "subnets": ["subnet-1"]}])
+
+
+@pytest.mark.parametrize("env", sorted(TIERS["tiers"]))
+def test_a_private_task_passes_everywhere(env):
+    assert failures(TaskPublicAddress, [_networked_service(env, False)], env) == []
+
+
+@pytest.mark.parametrize("env", sorted(TIERS["tiers"]))
+def test_a_public_task_passes_only_where_the_tier_has_no_nat_and_is_not_production(env):
+    tier = TIERS["tiers"][env]
+    messages = failures(TaskPublicAddress, [_networked_service(env, True)], env)
+    if tier["network"]["nat_gateways"] == "none" and env not in TIERS["policy"]["production_tiers"]:
+        assert messages == []
+    else:
+        (message,) = messages
+        assert message.startswith("assign_public_ip = true")
+
+
+def test_a_public_task_in_production_fails_even_without_nat():
+    tiers = copy.deepcopy(TIERS)
+    tiers["tiers"]["prod"]["network"]["nat_gateways"] = "none"
+    found = engine.evaluate([_networked_service("prod", "true")], "prod", tiers, Source.PLAN, rules=[TaskPublicAddress])
+    assert [f.message for f in found if f.status == "fail"] == ["assign_public_ip = true in a production tier"]
 
 
 # --- RPY-SEC-008: no ingress from the internet but 80/443 on a load balancer ------------------------------
@@ -606,7 +689,20 @@ def test_a_stack_within_the_budget_passes():
 
 def test_a_stack_over_the_budget_fails():
     (message,) = failures(Budget, dev_stack("db.r6g.2xlarge"), "dev")
-    assert "exceeds the budget" in message
+    assert "over the budget" in message and "at the autoscaling minimum" in message
+
+
+def test_a_stack_over_the_budget_only_at_full_scale_out_fails_there():
+    module = "module.platform.module.service"
+    service = res("aws_ecs_service", "app", "dev", module=module, name="app", launch_type="FARGATE",
+                  desired_count=0, task_definition="app")
+    # $18.02 a task a month (0.5 vCPU / 1 GB x86): the database and one task fit $75, two do not.
+    task = res("aws_ecs_task_definition", "app", "dev", module=module, family="app", cpu="512", memory="1024",
+               requires_compatibilities=["FARGATE"])
+    scaling = res("aws_appautoscaling_target", "app", "dev", module=module, service_namespace="ecs",
+                  min_capacity=1, max_capacity=2, scalable_dimension="ecs:service:DesiredCount")
+    (message,) = failures(Budget, [*dev_stack("db.t4g.medium"), service, task, scaling], "dev")
+    assert "over the budget $50-$75 at full scale-out" in message
 
 
 def test_every_rule_has_unit_tests_here():

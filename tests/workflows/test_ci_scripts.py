@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from core.project import REPO_ROOT
+from core.tiers import load_tiers
 
 SCRIPTS = REPO_ROOT / "scripts" / "ci"
 
@@ -174,3 +175,28 @@ def test_build_script_skips_without_a_dockerfile_and_says_so_in_its_output(tmp_p
 def test_flags_script_refuses_incomplete_dispatch_inputs(tmp_path, env, message):
     proc = run("flags.sh", tmp_path, **env)
     assert proc.returncode != 0 and message in proc.stderr
+
+
+def test_build_script_builds_for_the_platforms_the_tiers_run_on(tmp_path):
+    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
+    (tmp_path / "backend").mkdir()
+    (tmp_path / "backend" / "Dockerfile").write_text("FROM scratch\n")
+    outputs = {"platform": {"value": {"ecr_repository_url": "1.dkr.ecr/x", "ecr_repository_name": "x"}}}
+    (tmp_path / "x.json").write_text(json.dumps(outputs))
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "aws").write_text("#!/bin/sh\necho None\n")  # the tag is not in the registry yet
+    (stub / "docker").write_text(
+        "#!/bin/sh\necho \"docker $*\" >> \"$LOG\"\n"
+        "echo '{\"containerimage.digest\": \"sha256:abc\"}' > /tmp/build-metadata.json\n")
+    for tool in ("aws", "docker"):
+        (stub / tool).chmod(0o755)
+    log, out = tmp_path / "log", tmp_path / "github_output"
+    proc = run("build-image.sh", tmp_path, BACKEND="backend", OUTPUTS="x.json", GITHUB_SHA="a" * 40,
+               GITHUB_OUTPUT=str(out), LOG=str(log), PATH=f"{stub}:{os.environ['PATH']}")
+    assert proc.returncode == 0, proc.stderr
+    tiers = load_tiers(REPO_ROOT / "terraform" / "tiers.yaml")
+    arches = {tier["service"]["cpu_architecture"] for tier in tiers["tiers"].values()}
+    expected = ",".join(sorted({"ARM64": "linux/arm64", "X86_64": "linux/amd64"}[a] for a in arches))
+    assert f"--platform {expected} " in log.read_text()
+    assert out.read_text() == "digest=sha256:abc\n"

@@ -3,9 +3,9 @@
 moto 5.2.5: ``CreateService`` drops ``availabilityZoneRebalancing``,
 ``deploymentConfiguration`` (incl. the deployment circuit breaker),
 ``enableExecuteCommand``, ``enableECSManagedTags``,
-``healthCheckGracePeriodSeconds``, ``capacityProviderStrategy``,
-``placementConstraints`` and ``placementStrategy``; DescribeServices never
-returns them.
+``healthCheckGracePeriodSeconds``, ``placementConstraints`` and
+``placementStrategy``; DescribeServices never returns them.
+(``capacityProviderStrategy`` is ecs_service_capacity_provider_strategy's.)
 
 Terraform symptom: ``aws_ecs_service`` reads ``availability_zone_rebalancing``
 as "" (the provider's default is "DISABLED") and ``health_check_grace_period_seconds``
@@ -34,7 +34,6 @@ DEFAULTS: dict[str, Any] = {
     "enableExecuteCommand": False,
     "enableECSManagedTags": False,
     "healthCheckGracePeriodSeconds": None,
-    "capacityProviderStrategy": None,
     "placementConstraints": None,
     "placementStrategy": None,
 }

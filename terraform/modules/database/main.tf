@@ -182,6 +182,16 @@ resource "aws_rds_cluster" "this" {
   enabled_cloudwatch_logs_exports = ["postgresql"]
   apply_immediately               = var.apply_immediately
 
+  # Aurora Serverless v2 (db.serverless instances): every instance scales within this range.
+  dynamic "serverlessv2_scaling_configuration" {
+    for_each = var.serverless == null ? [] : [var.serverless]
+    content {
+      min_capacity             = serverlessv2_scaling_configuration.value.min_acu
+      max_capacity             = serverlessv2_scaling_configuration.value.max_acu
+      seconds_until_auto_pause = serverlessv2_scaling_configuration.value.min_acu == 0 ? serverlessv2_scaling_configuration.value.seconds_until_auto_pause : null
+    }
+  }
+
   tags = merge(var.tags, { Name = var.name })
 
   lifecycle {

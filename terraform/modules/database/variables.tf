@@ -46,6 +46,38 @@ variable "instance_class" {
   }
 }
 
+variable "serverless" {
+  description = "Aurora Serverless v2 scaling of every instance, with instance_class \"db.serverless\": ACUs from min_acu to max_acu; with min_acu = 0 an instance pauses after seconds_until_auto_pause with no connection (Aurora PostgreSQL 13.15, 14.12, 15.7, 16.3 and later). null for provisioned classes."
+  type = object({
+    min_acu                  = number
+    max_acu                  = number
+    seconds_until_auto_pause = optional(number)
+  })
+  default = null
+
+  validation {
+    condition     = (var.serverless == null) == (var.instance_class != "db.serverless")
+    error_message = "serverless {min_acu, max_acu} goes with instance_class = \"db.serverless\", and only with it."
+  }
+
+  validation {
+    condition = var.serverless == null || try(
+      var.serverless.min_acu >= 0 && var.serverless.max_acu >= 1 && var.serverless.max_acu <= 256 &&
+      var.serverless.min_acu <= var.serverless.max_acu &&
+      floor(var.serverless.min_acu * 2) == var.serverless.min_acu * 2 && floor(var.serverless.max_acu * 2) == var.serverless.max_acu * 2,
+    false)
+    error_message = "serverless: min_acu from 0 and max_acu from 1 up to 256, in steps of 0.5, with min_acu <= max_acu."
+  }
+
+  validation {
+    # AWS: only a 0-ACU minimum pauses, after 300 s to 86,400 s idle.
+    condition = var.serverless == null || try(var.serverless.seconds_until_auto_pause == null, true) || try(
+      var.serverless.min_acu == 0 && var.serverless.seconds_until_auto_pause >= 300 && var.serverless.seconds_until_auto_pause <= 86400,
+    false)
+    error_message = "serverless.seconds_until_auto_pause needs min_acu = 0 and is from 300 to 86400 seconds."
+  }
+}
+
 variable "instance_count" {
   description = "Number of cluster instances: 1 writer plus (instance_count - 1) readers."
   type        = number

@@ -45,7 +45,7 @@ locals {
   public_cidrs   = [for i in range(var.az_count) : cidrsubnet(var.cidr, 8, 96 + i)]
   database_cidrs = [for i in range(var.az_count) : cidrsubnet(var.cidr, 8, 112 + i)]
 
-  nat_count = var.nat_gateways == "single" ? 1 : var.az_count
+  nat_count = { none = 0, single = 1, per_az = var.az_count }[var.nat_gateways]
   # Addresses in the region not already this network's (on a re-plan its own are counted once).
   eips_elsewhere = length(data.aws_eips.in_region.allocation_ids) - length(data.aws_eips.this_network.allocation_ids)
 
@@ -84,7 +84,8 @@ resource "aws_subnet" "public" {
   vpc_id            = aws_vpc.this.id
   cidr_block        = local.public_cidrs[count.index]
   availability_zone = local.azs[count.index]
-  # Only the ALB and the NAT gateways live here and neither needs auto-assigned IPs.
+  # The ALB and the NAT gateways live here, and in a tier without NAT the ECS tasks too; none of
+  # them takes an auto-assigned address (ECS assigns the tasks' own with assign_public_ip).
   map_public_ip_on_launch = false
 
   tags = merge(var.tags, { Name = "${var.name}-public-${local.azs[count.index]}", Tier = "public" })
@@ -177,7 +178,7 @@ resource "aws_route_table" "private" {
 }
 
 resource "aws_route" "private_nat" {
-  count = var.az_count
+  count = local.nat_count > 0 ? var.az_count : 0
 
   route_table_id         = aws_route_table.private[count.index].id
   destination_cidr_block = "0.0.0.0/0"

@@ -40,13 +40,13 @@ variable "excluded_zone_ids" {
 }
 
 variable "nat_gateways" {
-  description = "\"single\" for one NAT gateway shared by every private subnet (cheaper), \"per_az\" for one per AZ (survives an AZ outage)."
+  description = "\"single\" for one NAT gateway shared by every private subnet (cheaper), \"per_az\" for one per AZ (survives an AZ outage), \"none\" for no NAT at all: the private subnets then have no route out of the VPC, and whatever needs the internet runs in the public subnets with a public address."
   type        = string
   default     = "per_az"
 
   validation {
-    condition     = contains(["single", "per_az"], var.nat_gateways)
-    error_message = "nat_gateways must be \"single\" or \"per_az\"."
+    condition     = contains(["none", "single", "per_az"], var.nat_gateways)
+    error_message = "nat_gateways must be \"none\", \"single\" or \"per_az\"."
   }
 }
 

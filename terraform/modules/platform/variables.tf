@@ -33,6 +33,11 @@ variable "tier" {
       backup_retention_days = number
       deletion_protection   = bool
       performance_insights  = bool
+      serverless = optional(object({
+        min_acu                  = number
+        max_acu                  = number
+        seconds_until_auto_pause = optional(number)
+      }))
     })
     cache = object({
       engine_version     = string
@@ -48,6 +53,10 @@ variable "tier" {
       min_tasks          = number
       max_tasks          = number
       cpu_target_percent = number
+      cpu_architecture   = string
+      fargate_spot = optional(object({
+        on_demand_base = number
+      }))
     })
     load_balancer = object({
       https               = bool

@@ -64,6 +64,26 @@ resource "aws_ecs_cluster" "this" {
   tags = merge(var.tags, { Name = var.name })
 }
 
+# A service may name only the capacity providers associated with its cluster (ECS refuses the
+# service otherwise). Only a tier that runs Spot needs them; its default strategy is the service's.
+resource "aws_ecs_cluster_capacity_providers" "this" {
+  count = var.fargate_spot == null ? 0 : 1
+
+  cluster_name       = aws_ecs_cluster.this.name
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    base              = var.fargate_spot.on_demand_base
+    weight            = 0
+  }
+
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE_SPOT"
+    weight            = 1
+  }
+}
+
 ################################################################################
 # IAM: execution role (pull image, write logs, read the given secrets) and task role
 ################################################################################
@@ -206,8 +226,9 @@ resource "aws_vpc_security_group_ingress_rule" "from_alb" {
 
 resource "aws_vpc_security_group_egress_rule" "https" {
   security_group_id = aws_security_group.this.id
-  # No VPC endpoints: ECR, Secrets Manager and CloudWatch Logs are reached through NAT.
-  description = "HTTPS to AWS APIs and external services through NAT"
+  # No VPC endpoints: ECR, Secrets Manager and CloudWatch Logs are reached through NAT, or through the
+  # internet gateway with the task's own public address where the network has no NAT.
+  description = "HTTPS to AWS APIs and external services"
   ip_protocol = "tcp"
   from_port   = 443
   to_port     = 443
@@ -240,9 +261,23 @@ resource "aws_ecs_service" "this" {
   # No task runs until the first release: the first revision names an image that no build has
   # pushed yet (ECS would retry CannotPullContainerError forever). `infra deploy` raises the count
   # to the tier's floor with the first image it releases; see the autoscaling target below.
-  desired_count    = 0
-  launch_type      = "FARGATE"
+  desired_count = 0
+  # On-demand Fargate by launch type, or, for a tier on Spot, the strategy: the base on on-demand
+  # Fargate, every further task on Fargate Spot (ARM64 tasks too, from platform version 1.4.0).
+  launch_type      = var.fargate_spot == null ? "FARGATE" : null
   platform_version = "LATEST"
+
+  dynamic "capacity_provider_strategy" {
+    for_each = var.fargate_spot == null ? [] : [
+      { provider = "FARGATE", base = var.fargate_spot.on_demand_base, weight = 0 },
+      { provider = "FARGATE_SPOT", base = 0, weight = 1 },
+    ]
+    content {
+      capacity_provider = capacity_provider_strategy.value.provider
+      base              = capacity_provider_strategy.value.base
+      weight            = capacity_provider_strategy.value.weight
+    }
+  }
 
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
@@ -260,7 +295,7 @@ resource "aws_ecs_service" "this" {
   network_configuration {
     subnets          = var.subnet_ids
     security_groups  = [aws_security_group.this.id]
-    assign_public_ip = false
+    assign_public_ip = var.assign_public_ip
   }
 
   load_balancer {
@@ -280,8 +315,9 @@ resource "aws_ecs_service" "this" {
     ignore_changes = [task_definition, desired_count]
   }
 
-  # Tasks started before the execution role can read secrets would fail to launch.
-  depends_on = [aws_iam_role_policy_attachment.execution, aws_iam_role_policy.execution]
+  # Tasks started before the execution role can read secrets would fail to launch, and a strategy
+  # naming a provider the cluster does not have yet is refused.
+  depends_on = [aws_iam_role_policy_attachment.execution, aws_iam_role_policy.execution, aws_ecs_cluster_capacity_providers.this]
 }
 
 ################################################################################

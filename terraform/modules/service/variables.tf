@@ -123,12 +123,31 @@ variable "vpc_id" {
 }
 
 variable "subnet_ids" {
-  description = "Private subnets for the tasks (no public IPs are assigned)."
+  description = "Subnets for the tasks: private ones routed through NAT, or, with assign_public_ip, public ones."
   type        = list(string)
 
   validation {
     condition     = length(var.subnet_ids) >= 1 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
     error_message = "subnet_ids needs at least one ID like \"subnet-0123abcd\"."
+  }
+}
+
+variable "assign_public_ip" {
+  description = "Give each task a public IPv4 address, for tasks in public subnets of a network without NAT (they reach ECR, Secrets Manager and CloudWatch Logs through the internet gateway). The security group still admits only the ALB."
+  type        = bool
+  default     = false
+}
+
+variable "fargate_spot" {
+  description = "Run tasks on Fargate Spot: the first on_demand_base tasks on on-demand Fargate, every later one on Spot. null runs every task on on-demand Fargate (launch type FARGATE). ECS never moves a task from Spot to on-demand by itself: the base is what always runs."
+  type = object({
+    on_demand_base = number
+  })
+  default = null
+
+  validation {
+    condition     = var.fargate_spot == null || try(var.fargate_spot.on_demand_base >= 0 && floor(var.fargate_spot.on_demand_base) == var.fargate_spot.on_demand_base && var.fargate_spot.on_demand_base <= 100000, false)
+    error_message = "fargate_spot.on_demand_base must be a whole number from 0 to 100000."
   }
 }
 

@@ -246,11 +246,29 @@ run "rejects_one_az" {
   expect_failures = [var.az_count]
 }
 
-run "rejects_unknown_nat_mode" {
+run "no_nat_gateway" {
   command = plan
 
   variables {
     nat_gateways = "none"
+  }
+
+  assert {
+    condition     = length(aws_nat_gateway.this) == 0 && length(aws_eip.nat) == 0
+    error_message = "nat_gateways = none must create no NAT gateway and no EIP."
+  }
+
+  assert {
+    condition     = length(aws_route.private_nat) == 0 && length(aws_route_table.private) == 2
+    error_message = "Without NAT the private route tables stay, with no default route out of the VPC."
+  }
+}
+
+run "rejects_unknown_nat_mode" {
+  command = plan
+
+  variables {
+    nat_gateways = "nat_instance"
   }
 
   expect_failures = [var.nat_gateways]
