@@ -17,7 +17,14 @@ PYTEST_ARGS ?=
 
 .PHONY: setup gate test test-integration test-aws fuzz lint fmt bench bench-input bench-stack bench-gate clean
 
-setup: $(STAMP) $(CHECKOV_STAMP) postgres-server
+setup: $(STAMP) $(CHECKOV_STAMP) postgres-server hooks
+
+# The git pre-commit hook (.pre-commit-config.yaml: every hook local, offline, from .venv). Not in a
+# tree without git (an unpacked archive), and a refusal (core.hooksPath set elsewhere) only warns.
+.PHONY: hooks
+hooks: $(STAMP)
+	@if [ -d .git ]; then $(BIN)/pre-commit install >/dev/null 2>&1 || \
+		echo "warning: pre-commit hook not installed ($(BIN)/pre-commit install says why)"; fi
 
 # Only the project's virtualenv: what the deployment workflows' jobs need (no scanners, no server).
 .PHONY: venv
@@ -67,8 +74,9 @@ $(LOCALSTACK_STAMP): constraints-localstack.txt
 test-localstack: setup $(LOCALSTACK_STAMP)
 	$(BIN)/pytest -m localstack $(PYTEST_ARGS)
 
+GATE_ARGS ?=
 gate: setup
-	$(BIN)/infra gate
+	$(BIN)/infra gate $(GATE_ARGS)
 
 # The default suite: everything but the heavier apply suites, dev's full apply included, in three
 # lanes at once. The live lane (tests on the applied dev stack: marker `apply`, set for every test

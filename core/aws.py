@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import boto3
 from botocore.config import Config
 
+from core.endpoint_settings import for_service
+
 DEFAULT_REGION = "us-east-1"
 # The emulator's fake credentials; set explicitly so real AWS credentials in the caller's
 # environment are never sent anywhere.
@@ -28,14 +30,15 @@ def emulator_boto3_session(region: str = DEFAULT_REGION) -> boto3.Session:
 
 
 def client_options(service: str, endpoint: str | None) -> dict:
-    """boto3 client arguments for one service at an endpoint (None: AWS itself)."""
+    """boto3 client arguments for one service at an endpoint (None: AWS itself). An EndpointUrl that
+    the SDK settings chose may send some services elsewhere (AWS_ENDPOINT_URL_<SERVICE>)."""
     # Few retries: an emulator that lacks a call should fail in seconds, not minutes.
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=60)
     if not endpoint:
         return {"config": config}
     if service == "s3":  # emulators serve buckets by path, not by virtual host
         config = config.merge(Config(s3={"addressing_style": "path"}))
-    return {"config": config, "endpoint_url": endpoint}
+    return {"config": config, "endpoint_url": for_service(endpoint, service)}
 
 
 @dataclass

@@ -1,25 +1,26 @@
-"""Which AWS endpoint a command talks to: one the user names, the running emulator, or a new one.
+"""Which AWS endpoint a command talks to: one the user set, the running emulator, or a new one.
 
-`--aws-endpoint URL` (or INFRA_AWS_ENDPOINT) points infra at any AWS-compatible endpoint, for
-example a LocalStack the user already runs. Without it, infra uses the emulator started by
-`infra emulator start`, or starts one for the length of the command.
+The user sets one as the AWS tools do (core.endpoint_settings: `--aws-endpoint URL`, then
+INFRA_AWS_ENDPOINT, then AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL / the shared config file,
+then LOCALSTACK_HOST), for example a LocalStack they already run. Without any, infra uses the
+emulator started by `infra emulator start`, or starts one for the length of the command.
 """
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlparse
 
+from core.endpoint_settings import PROJECT_ENV, configured_endpoint
 from core.errors import InfraError
 from core.project import Project
 from infra.emulator import manager
 from infra.terraform import Progress
 
-ENDPOINT_ENV = "INFRA_AWS_ENDPOINT"
+ENDPOINT_ENV = PROJECT_ENV
 
 
 def check_reachable(url: str, timeout: float = 5.0) -> None:
@@ -39,11 +40,10 @@ def check_reachable(url: str, timeout: float = 5.0) -> None:
 
 @contextmanager
 def aws_endpoint(project: Project, url: str | None, progress: Progress) -> Iterator[str]:
-    url = url or os.environ.get(ENDPOINT_ENV)
-    if url:
-        url = url.rstrip("/")
-        check_reachable(url)
-        yield url
+    chosen = configured_endpoint(url)
+    if chosen is not None:
+        check_reachable(chosen)
+        yield chosen
         return
     running = manager.status(project.state_dir)
     if running is not None:

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -289,14 +289,12 @@ def root_table(result: RootResult) -> Table:
 
 def summary_table(results: list[RootResult]) -> Table:
     """The verdict of every root on one screen."""
-    table = Table(title="infra gate", title_justify="left")
-    for column in ("root", "verdict", "plan", "blocking", "suppressed", "advisory", "cost"):
-        table.add_column(column)
+    rows = []
     for result in results:
         policy = result.policy
         failed = [f for f in policy.findings if f.status == "fail" and not f.blocking] if policy else []
         suppressed = [f for f in failed if f.suppressed or f.overridden]
-        table.add_row(
+        rows.append((
             result.root,
             "[green]PASS[/]" if result.passed else "[red]FAIL[/]",
             str(result.plan) if result.plan else "-",
@@ -304,7 +302,18 @@ def summary_table(results: list[RootResult]) -> Table:
             str(len(suppressed)) if policy else "-",
             str(len(failed) - len(suppressed)) if policy else "-",
             (policy.cost_total or "-").replace("/month", "") if policy else "-",
-        )
+        ))
+    table = Table(title="infra gate", title_justify="left")
+    # The figures (plan counts, cost) never wrap or get cut: on a narrow terminal the words give way.
+    figures = {"plan": 2, "cost": 6}
+    for column in ("root", "verdict", "plan", "blocking", "suppressed", "advisory", "cost"):
+        if column in figures:
+            width = max([len(column), *(len(row[figures[column]]) for row in rows)])
+            table.add_column(column, no_wrap=True, min_width=width)
+        else:
+            table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -320,6 +329,19 @@ def print_report(results: list[RootResult], console: Console) -> None:
             where = f" ({finding.file}:{finding.line})" if finding.file else ""
             console.print(f"  [red]{finding.rule}[/] {finding.resource}{where}: {finding.message}", soft_wrap=True)
             console.print(f"    fix: {finding.remediation}", soft_wrap=True)
+
+
+def annotations(results: list[RootResult]) -> str:
+    """GitHub workflow commands for the gate: every root's policy findings and failed steps
+    (policy.reports.github), a failed step of a root without policy (fmt, init, plan, ...) too."""
+    from policy.reports import github
+
+    envs = []
+    for result in results:
+        failed = {step.name: f"failed: {step.detail}" for step in result.steps if step.status == FAIL}
+        policy = result.policy or EnvResult(env=result.root, findings=[])
+        envs.append(replace(policy, steps={**(policy.steps or {}), **failed}))
+    return github.render(envs)
 
 
 REPORT_FILES = {"json": "policy.json", "sarif": "policy.sarif", "junit": "policy.junit.xml", "markdown": "policy.md"}

@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.endpoint_settings import for_service
 from core.project import BOOTSTRAP, Project
 from policy.inputs import EMULATOR_INPUTS_NAME, check_inputs, write_emulator_inputs
 
@@ -27,6 +28,9 @@ ENDPOINT_SERVICES = (
     "elbv2", "events", "iam", "kms", "logs", "rds", "route53", "s3", "secretsmanager", "servicequotas", "sns",
     "sqs", "ssm", "sts",
 )
+# The provider's endpoint key -> the boto3 (botocore) service name, where they differ: a per-service
+# SDK setting (AWS_ENDPOINT_URL_<SERVICE>) is looked up by the latter, as tflocal does.
+BOTO3_NAMES = {"appautoscaling": "application-autoscaling", "servicequotas": "service-quotas"}
 
 _SKIP_DIRS = {".terraform"}
 
@@ -65,7 +69,8 @@ terraform {{
 {backend}
 }}
 """
-    endpoints = "\n".join(f'    {svc:<15} = "{endpoint}"' for svc in ENDPOINT_SERVICES)
+    endpoints = "\n".join(f'    {svc:<15} = "{for_service(endpoint, BOTO3_NAMES.get(svc, svc))}"'
+                          for svc in ENDPOINT_SERVICES)
     return f"""# Written by infra: points this root at the AWS emulator at {endpoint}. Never committed.
 provider "aws" {{
   access_key                  = "test"
@@ -139,7 +144,8 @@ def s3_backend(endpoint: str, bucket: str, key: str, kms_key_id: str, region: st
         "    skip_metadata_api_check     = true\n"
         "    skip_region_validation      = true\n"
         "    skip_requesting_account_id  = true\n"
-        f'    endpoints = {{\n      s3  = "{endpoint}"\n      sts = "{endpoint}"\n    }}\n'
+        f'    endpoints = {{\n      s3  = "{for_service(endpoint, "s3")}"\n'
+        f'      sts = "{for_service(endpoint, "sts")}"\n    }}\n'
         "  }"
     )
 

@@ -11,8 +11,14 @@ from pathlib import Path
 from core.project import REPO_ROOT
 
 
-def infra(*args: str, env: dict | None = None, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, **(env or {})}
+def infra(*args: str, env: dict | None = None, cwd: Path = REPO_ROOT,
+          drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """`infra *args` with the caller's environment, `env` added and the variables named in `drop`
+    (names, or prefixes ending in `*`) removed."""
+    def dropped(name: str) -> bool:
+        return any(name.startswith(d[:-1]) if d.endswith("*") else name == d for d in drop)
+
+    full_env = {**{k: v for k, v in os.environ.items() if not dropped(k)}, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "infra.cli", *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=300
     )

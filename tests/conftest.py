@@ -14,6 +14,7 @@ from ecr_images import push
 from terraform_tree import copy_terraform
 
 from core.aws import AwsSession
+from core.endpoint_settings import configured_endpoint
 from core.project import BOOTSTRAP, REPO_ROOT, Project
 from infra.emulator import manager
 from infra.endpoints import ENDPOINT_ENV, check_reachable
@@ -21,6 +22,10 @@ from infra.stack import Stack, applied
 from infra.terraform import Progress, Terraform
 from infra.toolchain import load_toolchain
 from infra.workspace import prepare
+
+# On GitHub Actions `infra policy` and `infra gate` choose the github format by themselves; the suite
+# asserts what a terminal gets unless a test asks for that format (tests/policy/test_github_annotations.py).
+os.environ.pop("GITHUB_ACTIONS", None)
 
 # A test that uses any of these applies a whole env: it belongs to the `apply` lane (see the Makefile).
 APPLYING_FIXTURES = {"live", "live_stacks", "terraform_env"}
@@ -70,10 +75,10 @@ def emulator(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def aws_endpoint(request) -> str:
-    """The endpoint the apply suites use: --aws-endpoint when given (checked to answer), else the emulator."""
-    url = request.config.getoption("--aws-endpoint")
-    if url:
-        url = url.rstrip("/")
+    """The endpoint the apply suites use: the one the user set (--aws-endpoint, INFRA_AWS_ENDPOINT,
+    AWS_ENDPOINT_URL..., LOCALSTACK_HOST: core.endpoint_settings), checked to answer; else the emulator."""
+    url = configured_endpoint(request.config.getoption("--aws-endpoint"))
+    if url is not None:
         check_reachable(url)
         return url
     return request.getfixturevalue("emulator")

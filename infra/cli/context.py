@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 from rich.console import Console
@@ -12,19 +13,27 @@ from rich.table import Table
 from core.errors import InfraError
 from core.project import Project
 from infra.emulator import manager
-from infra.endpoints import ENDPOINT_ENV
 from infra.terraform import Progress
 from infra.toolchain import load_toolchain
 from policy.hcl.tfvars import check_tfvars
 
-ENDPOINT_HELP = "AWS-compatible endpoint to use instead of the embedded emulator (env: INFRA_AWS_ENDPOINT)"
+ENDPOINT_HELP = ("AWS-compatible endpoint to use instead of the embedded emulator; without it: INFRA_AWS_ENDPOINT, "
+                 "then AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL / the AWS config file, then LOCALSTACK_HOST")
+
+
+def _columns() -> int:
+    value = os.environ.get("COLUMNS", "")
+    return int(value) if value.isdigit() else 0
 
 
 class CliContext:
-    def __init__(self, terraform_dir: str | None, quiet: bool):
+    def __init__(self, terraform_dir: str | None, quiet: bool, no_color: bool = False):
         self._terraform_dir = terraform_dir
         self.progress = Progress(quiet=quiet)
-        self.console = Console(soft_wrap=False)
+        # Colour only on a terminal and without NO_COLOR (rich checks both; --no-color too). Off a
+        # terminal rich would assume 80 columns: tables get 100, whatever COLUMNS says less.
+        self.console = Console(soft_wrap=False, no_color=no_color or None,
+                               width=None if sys.stdout.isatty() else max(100, _columns()))
 
     @property
     def project(self) -> Project:
@@ -39,12 +48,13 @@ def stack_endpoint(project: Project, url: str | None, progress: Progress, *, sta
 
     A stack must outlive the command, so unlike plan and gate this never uses a throw-away emulator.
     """
+    from core.endpoint_settings import configured_endpoint
     from infra.endpoints import check_reachable
 
-    url = url or os.environ.get(ENDPOINT_ENV)
-    if url:
-        check_reachable(url.rstrip("/"))
-        return url.rstrip("/")
+    chosen = configured_endpoint(url)
+    if chosen is not None:
+        check_reachable(chosen)
+        return chosen
     running = manager.status(project.state_dir)
     if running is not None:
         return running.endpoint

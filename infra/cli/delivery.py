@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from core import reading
+from core.endpoint_settings import configured_endpoint
 from core.errors import CheckFailed, InfraError
 from infra.cli.context import ENDPOINT_HELP, CliContext, open_stack, pass_ctx
 from infra.delivery import ecs
@@ -25,7 +26,7 @@ from infra.delivery import promote as promote_mod
 from infra.delivery.record import RECORD_ENV, Record
 from infra.delivery.summary import render
 from infra.delivery.target import Target, read_outputs_file, require_outputs_of
-from infra.endpoints import ENDPOINT_ENV, check_reachable
+from infra.endpoints import check_reachable
 
 OUTPUTS_HELP = (
     "`terraform output -json` of the env's root ('-': stdin); without it, the env `infra up` applied in this checkout"
@@ -40,8 +41,8 @@ def open_target(ctx: CliContext, env: str, outputs: str | None, aws_endpoint: st
     if outputs:
         values, source = read_outputs_file(outputs)
         require_outputs_of(values, env, source)
-        endpoint = (aws_endpoint or os.environ.get(ENDPOINT_ENV) or "").rstrip("/") or None
-        if endpoint:
+        endpoint = configured_endpoint(aws_endpoint)
+        if endpoint is not None:
             check_reachable(endpoint)
         return Target(env, values, AwsSession(endpoint), source)
     stack = open_stack(ctx, env, aws_endpoint)

@@ -10,6 +10,7 @@ import click
 
 from core import reading
 from core import tiers as core_tiers
+from core.endpoint_settings import configured_endpoint
 from core.errors import CheckFailed, InfraError, InputError
 from core.project import BOOTSTRAP, REPO_ROOT, Project
 from infra import docs
@@ -83,9 +84,12 @@ def inputs(ctx: CliContext, env: str) -> None:
 @click.option("--jobs", type=click.IntRange(min=1),
               help="Rows that run at once (default: the cores the last minute's load leaves free; 1 runs them "
                    "in turn). The report's order does not change.")
+@click.option("--format", "fmt", type=click.Choice(["table", "github"]),
+              help="Default: table. github: the table, then one workflow-command annotation per finding and "
+                   "failed step (the default when GITHUB_ACTIONS=true).")
 @pass_ctx
 def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path | None, no_scanners: bool,
-         no_cache: bool, jobs: int | None) -> None:
+         no_cache: bool, jobs: int | None, fmt: str | None) -> None:
     """The main job for every root: fmt, init, validate, plan against the emulator, our policy on the
     HCL and the plan, checkov, trivy and cost; one table, and the reports for CI. A row whose inputs
     are unchanged since the last gate is shown again from .infra/cache (--no-cache runs it)."""
@@ -96,7 +100,7 @@ def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path |
     toolchain = load_toolchain(project.state_dir)
     source = toolchain.mirror or "registry"
     ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
-    endpoint_url = aws_endpoint or os.environ.get(ENDPOINT_ENV) or "embedded emulator"
+    endpoint_url = configured_endpoint(aws_endpoint) or "embedded emulator"
     cache = GateCache(project, toolchain.version, toolchain.mirror, scanners=not no_scanners,
                       endpoint=endpoint_url, enabled=not no_cache)
     with ExitStack() as running:
@@ -111,6 +115,8 @@ def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path |
                                     cache=cache, jobs=jobs or gate_mod.free_cores())
     gate_mod.print_report(results, ctx.console)
     policy_results = [r.policy for r in results if r.policy is not None]
+    if _default_format(fmt, "table") == "github":
+        click.echo(gate_mod.annotations(results), nl=False)
     if policy_results:
         written = gate_mod.write_reports(policy_results, report_dir or project.state_dir / "reports")
         ctx.progress.say("reports: " + ", ".join(str(p) for p in written))
@@ -119,7 +125,15 @@ def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path |
         raise CheckFailed(f"gate failed for: {', '.join(failed)}")
 
 
-POLICY_FORMATS = ("text", "json", "sarif", "junit", "markdown")
+POLICY_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
+FORMAT_HELP = "github: one workflow-command annotation per finding (the default when GITHUB_ACTIONS=true)."
+
+
+def _default_format(fmt: str | None, terminal: str) -> str:
+    """The format asked for; without one, annotations on GitHub Actions, else the terminal's."""
+    if fmt is not None:
+        return fmt
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else terminal
 
 
 def _overrides(values: tuple[str, ...]) -> dict[str, str]:
@@ -146,7 +160,8 @@ def _overrides(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--env", "env", default="all", show_default=True, help="dev, staging, prod, bootstrap or all.")
 @click.option("--plan", "plan_json", type=click.Path(dir_okay=False, path_type=Path),
               help="Plan JSON (terraform show -json) to check as well; only with a single --env.")
-@click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(POLICY_FORMATS),
+              help=f"Default: text. {FORMAT_HELP}")
 @click.option("--output", type=click.Path(path_type=Path),
               help="Write the report here instead of stdout.")
 @click.option("--no-scanners", is_flag=True, help="Skip checkov and trivy (our rules only).")
@@ -168,6 +183,7 @@ def policy(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, output: 
     from policy import reports, runner
     from policy.rules import ALL_RULES
 
+    fmt = _default_format(fmt, "text")
     if list_rules:
         click.echo(docs.rules_table(), nl=False)
         return
@@ -183,9 +199,9 @@ def policy(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, output: 
     envs = [BOOTSTRAP, *project.envs] if env == "all" else [env if env == BOOTSTRAP else project.check_env(env)]
     if plan_json is not None and len(envs) != 1:
         raise InfraError("--plan needs a single --env: a plan JSON belongs to one env")
-    if live and not (aws_endpoint or os.environ.get(ENDPOINT_ENV)) and manager.status(project.state_dir) is None:
+    if live and configured_endpoint(aws_endpoint) is None and manager.status(project.state_dir) is None:
         raise InfraError("--live: no emulator is running, so no env is up on it; give --aws-endpoint URL "
-                         f"(or {ENDPOINT_ENV}), or apply one with `infra up --env {env}`")
+                         f"(or {ENDPOINT_ENV}, or AWS_ENDPOINT_URL), or apply one with `infra up --env {env}`")
     with use_endpoint(project, aws_endpoint, ctx.progress) if live else nullcontext(None) as endpoint:
         live_session = None
         if live:

@@ -27,9 +27,25 @@ def _limit_option(name: str, variable: str, default: int, what: str):
 
 
 
+def _print_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from core.project import Project
+    from infra.versions import versions_text
+
+    terraform_dir = ctx.params.get("terraform_dir") or os.environ.get("INFRA_TERRAFORM_DIR")
+    click.echo(versions_text(Project.discover(terraform_dir or None).terraform_dir), nl=False)
+    ctx.exit(0)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--terraform-dir", envvar="INFRA_TERRAFORM_DIR", show_envvar=True,
+@click.option("--terraform-dir", envvar="INFRA_TERRAFORM_DIR", show_envvar=True, is_eager=True,
               help="Terraform tree to work on (default: the terraform/ of this checkout).")
+@click.option("--version", is_flag=True, is_eager=True, expose_value=False, callback=_print_versions,
+              help="Print the versions of infra, Terraform, the AWS provider and the scanners, and exit.")
+@click.option("--no-color", is_flag=True,
+              help="No colours. Without it: none either when NO_COLOR is set (to anything) or the output "
+                   "is not a terminal.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @_limit_option("--max-input-mb", "INFRA_MAX_INPUT_MB", 256, "Largest JSON input read, in MB: plans, outputs")
 @_limit_option("--max-config-mb", "INFRA_MAX_CONFIG_MB", 8,
@@ -37,14 +53,14 @@ def _limit_option(name: str, variable: str, default: int, what: str):
 @_limit_option("--max-input-depth", "INFRA_MAX_INPUT_DEPTH", 256, "Deepest nesting of a JSON or YAML input")
 @_limit_option("--max-yaml-nodes", "INFRA_MAX_YAML_NODES", 1_000_000, "Most nodes a YAML file may expand to")
 @click.pass_context
-def cli(ctx: click.Context, terraform_dir: str | None, quiet: bool, **_limits: int | None) -> None:
+def cli(ctx: click.Context, terraform_dir: str | None, quiet: bool, no_color: bool, **_limits: int | None) -> None:
     """Rupaya infrastructure: plans, policy gates and delivery against AWS or the embedded emulator."""
     if terraform_dir is not None and not terraform_dir.strip():
         from_env = ctx.get_parameter_source("terraform_dir") == click.core.ParameterSource.ENVIRONMENT
         given = "INFRA_TERRAFORM_DIR" if from_env else "--terraform-dir"
         raise InputError(f"{given} is empty: give the Terraform tree's path, or leave it out for this checkout's")
     reading.Limits.current()  # a malformed limit variable is refused before any work
-    ctx.obj = CliContext(terraform_dir, quiet)
+    ctx.obj = CliContext(terraform_dir, quiet, no_color=no_color)
 
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from core.endpoint_settings import EndpointUrl, configured_endpoint
 from core.project import REPO_ROOT
 from infra.emulator.background import HOST, OPENER, BackgroundServer, Launch, ServerInfo
 from infra.emulator.manager import DEFAULT_STATE_DIR, EmulatorError
@@ -139,6 +140,13 @@ LocalStackInfo = ServerInfo
 
 
 # --- what an endpoint serves ----------------------------------------------------------------------
+
+
+def lane_endpoint(option: str | None) -> EndpointUrl | None:
+    """The endpoint the LocalStack lane runs against when the user set one, in infra's one order
+    (core.endpoint_settings: the lane's --aws-endpoint option, INFRA_AWS_ENDPOINT, AWS_ENDPOINT_URL_<SERVICE>
+    / AWS_ENDPOINT_URL / the AWS config file, LOCALSTACK_HOST); None: the lane starts a LocalStack."""
+    return configured_endpoint(option)
 
 
 def health(endpoint: str, timeout: float = 2.0) -> dict | None:

@@ -1,4 +1,5 @@
-"""The gate's reports: text for a terminal, JSON and SARIF for machines, JUnit for CI, Markdown for a PR.
+"""The gate's reports: text for a terminal, JSON and SARIF for machines, JUnit for CI, Markdown for a PR,
+GitHub workflow commands for annotations in any repository.
 
 `render(results, fmt, rules=...)` gives one format as a string. `rules` (rule classes with id,
 title, family, ...; one sequence for every env or a mapping env -> sequence) names the rules that
@@ -12,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from policy.model import EnvResult
-from policy.reports import json_report, junit, markdown, sarif, text
+from policy.reports import github, json_report, junit, markdown, sarif, text
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 
 
 def render(
@@ -31,6 +32,8 @@ def render(
         return junit.render(results, rules)
     if fmt == "markdown":
         return markdown.render(results)
+    if fmt == "github":
+        return github.render(results)
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 

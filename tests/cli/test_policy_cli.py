@@ -9,6 +9,8 @@ import pytest
 import yaml
 from cli_run import assert_one_line_error, infra  # tests/cli_run.py
 
+from infra import cli
+
 pytestmark = pytest.mark.terraform
 
 
@@ -221,7 +223,7 @@ def test_cost_markdown_is_a_table_for_a_pull_request_comment():
     assert rows and all(line.count(" | ") == 3 for line in rows), "one cell each, no stray pipe"
 
 
-def test_cost_diff_shows_each_envs_change_against_the_base_tree(terraform_copy):
+def test_cost_diff_shows_each_envs_change_against_the_base_tree(terraform_copy, capsys):
     """The pull request's tree (this checkout) against a base tree where dev may run one task more and
     staging's Redis is the t3 class: each figure is what `infra cost` gives each tree."""
     def one_task_more(tier: dict) -> None:
@@ -235,8 +237,10 @@ def test_cost_diff_shows_each_envs_change_against_the_base_tree(terraform_copy):
     proc = infra("cost-diff", "--base", str(base))
     assert proc.returncode == 0, proc.stderr
 
-    def totals(*args: str) -> dict:
-        return json.loads(infra(*args, "--format", "json").stdout)["total_usd_month"]
+    def totals(*args: str) -> dict:  # `infra cost` run in this process: six runs, no six start-ups
+        capsys.readouterr()
+        assert cli.main([*args, "--format", "json"]) in (0, 1)  # 1: over the budget (the base's dev is)
+        return json.loads(capsys.readouterr().out)["total_usd_month"]
 
     rows = {line.split(" | ")[0][2:]: line.split(" | ") for line in proc.stdout.splitlines()
             if line.startswith("| ") and not line.startswith(("| env", "| module")) and "`" not in line}
@@ -267,3 +271,13 @@ def test_cost_diff_says_why_a_base_tree_cannot_be_priced(tmp_path):
     assert "the base branch could not be priced:" in proc.stdout and "cannot read the tier file" in proc.stdout
     dev = next(line for line in proc.stdout.splitlines() if line.startswith("| dev |"))
     assert dev.split(" | ")[1:2] == ["-"] and dev.split(" | ")[3:5] == ["-", "-"], "unknown, not new"
+
+
+def test_cost_of_dev_at_80_columns_shows_every_total_uncut():
+    proc = infra("cost", "--env", "dev", env={"COLUMNS": "80"})
+    data = json.loads(infra("cost", "--env", "dev", "--format", "json").stdout)
+    low, high = data["total_usd_month"]["min"], data["total_usd_month"]["max"]
+    assert proc.stdout.splitlines()[0].startswith(f"dev: ${low:,.2f}-${high:,.2f} a month")
+    for module in data["modules"]:
+        assert f"${module['usd_month']['max']:,.2f}" in proc.stdout, module["module"]
+    assert "…" not in proc.stdout and max(map(len, proc.stdout.splitlines())) <= 100

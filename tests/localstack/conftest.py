@@ -1,7 +1,9 @@
 """Fixtures of the LocalStack lane (`make test-localstack`): one AWS endpoint for the whole session.
 
-The endpoint is `--aws-endpoint URL` (or INFRA_AWS_ENDPOINT) when given: a LocalStack the user
-already runs, the moto emulator (`infra emulator start`), ... Without it, LocalStack is started from
+The endpoint is the one the user set, in the order every `infra` command follows
+(core.endpoint_settings: `--aws-endpoint URL`, INFRA_AWS_ENDPOINT, AWS_ENDPOINT_URL_<SERVICE> /
+AWS_ENDPOINT_URL / the AWS config file, LOCALSTACK_HOST): a LocalStack the user already runs, the
+moto emulator (`infra emulator start`), ... Without any, LocalStack is started from
 .venv-tools/localstack (host mode, a free loopback port, its files under the session's tmp dir) and
 stopped at the end. Nothing here assumes which emulator answers: account ids come from STS, and what
 the endpoint does not serve is found out (`infra.emulator.localstack.unserved_services`) and skipped
@@ -29,6 +31,14 @@ from infra.terraform import Progress, Terraform
 
 LANE_HINT = "run `make test-localstack` (pytest -m localstack)"
 
+# Why not localstack-client (the design names it): its Session builds boto3 clients for LocalStack's
+# edge port from AWS_ENDPOINT_URL, else LOCALSTACK_HOST, and nothing else. This lane also runs against
+# moto or any endpoint the user names, with infra's own order (the flag and INFRA_AWS_ENDPOINT first,
+# the per-service AWS_ENDPOINT_URL_<SERVICE> and the shared config file honoured); a second library
+# resolving endpoints its own way would make the lane's clients and `infra` disagree. AwsSession
+# (core.aws) builds the clients from the one endpoint resolved here, with the emulator credentials
+# and path-style S3 that localstack-client would set.
+
 
 def lane_selected(config: pytest.Config) -> bool:
     """The LocalStack lane was asked for: by marker expression or by naming its directory."""
@@ -55,16 +65,16 @@ def localstack_venv(request) -> Path:
 
 @pytest.fixture(scope="session")
 def lane_endpoint(request, tmp_path_factory) -> Iterator[str]:
-    """--aws-endpoint when given (checked to answer), else a LocalStack started for the session."""
+    """The endpoint the user set (checked to answer), else a LocalStack started for the session."""
     if not lane_selected(request.config):
         pytest.skip(f"the LocalStack lane runs only when selected: {LANE_HINT}")
-    url = request.config.getoption("--aws-endpoint")
-    if url:
-        url = url.rstrip("/")
-        try:
+    try:
+        url = localstack.lane_endpoint(request.config.getoption("--aws-endpoint"))
+        if url is not None:
             check_reachable(url)
-        except InfraError as exc:
-            pytest.fail(str(exc), pytrace=False)
+    except InfraError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if url is not None:
         yield url
         return
     request.getfixturevalue("localstack_venv")
