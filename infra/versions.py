@@ -26,6 +26,20 @@ def _run_version(binary: str, *args: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _installed_version(binary: str, package: str) -> str | None:
+    """The package's version from the metadata of the virtualenv that holds ``binary``, when there is
+    one: `checkov --version` imports all of checkov (seconds), its metadata takes a Python start-up."""
+    python = Path(binary).parent / "python"
+    if not python.is_file():
+        return None
+    code = f"import importlib.metadata as m; print(m.version({package!r}))"
+    try:
+        proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
 def provider_versions(terraform_dir: Path) -> dict[str, list[str]]:
     """hashicorp/aws versions the roots' lock files pin: {version: [root, ...]}."""
     found: dict[str, list[str]] = {}
@@ -61,6 +75,6 @@ def versions_text(terraform_dir: Path) -> str:
         except InputError as exc:
             lines.append(f"{scanner}: {exc}")
             continue
-        version = _run_version(binary, "--version")
+        version = _installed_version(binary, scanner) or _run_version(binary, "--version")
         lines.append(f"{scanner} {version} ({binary})" if version else f"{scanner}: {binary} printed no version")
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ def test_every_hook_is_local_and_runs_a_pinned_or_project_tool():
         assert tool == "terraform" or (REPO_ROOT / tool).exists(), f"{hook['id']}: {tool} is not installed here"
 
 
+@pytest.mark.integration  # a second proof: `make test` runs each check the hooks run (see docs/TESTING.md)
 def test_pre_commit_passes_on_the_clean_tree(tmp_path):
     if not (REPO_ROOT / ".git").exists():
         pytest.skip("not a git checkout: pre-commit needs one")
