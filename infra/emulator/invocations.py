@@ -19,11 +19,13 @@ import hashlib
 import io
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 INVOCATION_HEADER = "HTTP_AMZ_SDK_INVOCATION_ID"
+STARTED_KEY = "infra.started"  # when the request reached the app (time.monotonic), for the log
 ATTEMPT_HEADER = "HTTP_AMZ_SDK_REQUEST"
 _ATTEMPT = re.compile(r"(?:^|;)\s*attempt=(\d+)")
 
@@ -52,6 +54,7 @@ class ReplayRetriedInvocations:
         self._running: dict[str, threading.Event] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ[STARTED_KEY] = time.monotonic()
         invocation = environ.get(INVOCATION_HEADER, "").strip()
         if not invocation:
             return self.app(environ, start_response)

@@ -18,6 +18,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 from collections.abc import Mapping
 from types import FrameType
 
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from werkzeug.serving import make_server
 
-    from infra.emulator.invocations import ReplayRetriedInvocations, operation
+    from infra.emulator.invocations import STARTED_KEY, ReplayRetriedInvocations, operation
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -154,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         """Says in the log when an answer could not be written (werkzeug drops that silently)."""
 
         def connection_dropped(self, error: BaseException, environ: dict | None = None) -> None:
-            print(f"connection dropped while answering {operation(environ or {})}: {error!r}", flush=True)
+            environ = environ or {}
+            started = environ.get(STARTED_KEY)
+            took = f" {time.monotonic() - started:.2f} s after the request" if started is not None else ""
+            print(f"connection dropped while answering {operation(environ)}{took}: {error!r}", flush=True)
 
     try:
         server = make_server(args.host, args.port, app, threaded=True, request_handler=LoggingRequestHandler,
