@@ -13,16 +13,18 @@ The first setting present wins:
 
 Step 3 asks botocore itself which endpoint it would use for a service (a client it builds, against one
 built with configured endpoints ignored), so the service-name rules (`AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2`,
-the profile's `services = ...` section) are the SDK's, not a copy of them. A per-service setting
-alone, with no endpoint for the other services, is refused: infra runs every service against one
-emulator, and sending the rest to AWS itself with fake credentials would fail far from the cause.
+the profile's `services = ...` section) are the SDK's, not a copy of them. Per-service settings
+apply on top of a base endpoint (`AWS_ENDPOINT_URL` or the profile's `endpoint_url`). Without a
+base, or with a base on AWS itself (`*.amazonaws.com`: a VPC or FIPS endpoint), step 3 names no
+emulator: the run goes to AWS with the caller's credentials, and boto3 and the provider honour the
+SDK settings by themselves. Only an emulator endpoint gets the emulator's fake credentials.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from core.errors import InfraError
 
@@ -48,6 +50,9 @@ class EndpointUrl(str):
         obj._per_service = per_service
         return obj
 
+    def __reduce__(self) -> tuple:  # copy and pickle keep where it was set
+        return (EndpointUrl, (str(self), self.source, self._per_service))
+
     def for_service(self, service: str) -> str:
         """The URL for one boto3 service name (``s3``, ``elbv2``, ``application-autoscaling``)."""
         if not self._per_service:
@@ -66,9 +71,23 @@ def for_service(endpoint: str | None, service: str) -> str | None:
 def _checked(url: str, source: str) -> str:
     url = url.strip().rstrip("/")
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+    try:
+        parsed.port  # noqa: B018 (a port that is not a number raises here, not in the first call)
+    except ValueError:
+        raise InfraError(f"AWS endpoint '{url}' (from {source}) has a port that is not a number") from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise InfraError(f"AWS endpoint '{url}' (from {source}) is not an http(s) URL")
     return url
+
+
+# Hosts of AWS itself: an SDK setting that names one (a VPC or FIPS endpoint, a proxy of AWS) is the
+# caller's way to reach real AWS, not an emulator, so infra must not send it the emulator's credentials.
+_AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+
+
+def _is_aws_itself(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return host.endswith(_AWS_HOSTS)
 
 
 def _botocore_session():
@@ -93,11 +112,15 @@ def _sdk_service_endpoint(service: str, _environ: tuple[tuple[str, str], ...]) -
     builds, against one built with the configured endpoints ignored (same region, fake credentials).
     Cached per AWS_* environment: building two clients takes a few tens of milliseconds."""
     from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
 
     session = _botocore_session()
     fake = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-    configured = session.create_client(service, **fake).meta.endpoint_url
-    default = session.create_client(service, config=Config(ignore_configured_endpoint_urls=True), **fake)
+    try:
+        configured = session.create_client(service, **fake).meta.endpoint_url
+        default = session.create_client(service, config=Config(ignore_configured_endpoint_urls=True), **fake)
+    except (ValueError, BotoCoreError) as exc:  # e.g. "Invalid endpoint: localhost:9000"
+        raise InfraError(f"the AWS SDK settings' endpoint for {service} is not usable: {exc}") from None
     if configured == default.meta.endpoint_url or configured.rstrip("/") == _sdk_global_endpoint(session):
         return None
     return configured
@@ -114,13 +137,12 @@ def _sdk_setting() -> EndpointUrl | None:
     if str(session.get_config_variable("ignore_configured_endpoint_urls") or "").lower() == "true":
         return None
     base = _sdk_global_endpoint(session)
-    per_service = any(key.startswith(f"{SDK_ENV}_") for key in os.environ) or (
-        bool(session.get_scoped_config().get("services")) and bool(session.full_config.get("services")))
-    if not base:
-        if per_service:
-            raise InfraError(f"the AWS SDK settings name an endpoint for some services only; set {SDK_ENV} (or "
-                             f"{FLAG}) too: infra sends every service to one emulator")
+    # Per-service settings apply on top of a base endpoint; without one (or with AWS itself as the
+    # base) they are the SDK's business: boto3 and the provider honour them by themselves.
+    if not base or _is_aws_itself(base):
         return None
+    per_service = any(key.startswith(f"{SDK_ENV}_") and value.strip() for key, value in os.environ.items()) or (
+        bool(session.get_scoped_config().get("services")) and bool(session.full_config.get("services")))
     source = SDK_ENV if os.environ.get(SDK_ENV) else "the AWS shared config file (endpoint_url)"
     return EndpointUrl(base, source, per_service=per_service)
 
@@ -129,10 +151,17 @@ def _localstack_host() -> EndpointUrl | None:
     value = os.environ.get(LOCALSTACK_HOST_ENV, "").strip()
     if not value:
         return None
-    host, _, port = value.rpartition(":") if ":" in value else (value, ":", str(LOCALSTACK_DEFAULT_PORT))
-    if not host or not port.isdigit():
-        raise InfraError(f"{LOCALSTACK_HOST_ENV}={value!r} is not host[:port]")
-    return EndpointUrl(f"http://{host}:{port}", LOCALSTACK_HOST_ENV)
+    bad = InfraError(f"{LOCALSTACK_HOST_ENV}={value!r} is not host[:port] (an IPv6 host in brackets)")
+    if "/" in value:  # a scheme or a path: LocalStack's setting is host[:port] only
+        raise bad
+    parts = urlsplit(f"//{value}")
+    try:
+        host, port = parts.hostname, parts.port or LOCALSTACK_DEFAULT_PORT
+    except ValueError:
+        raise bad from None
+    if not host:
+        raise bad
+    return EndpointUrl(f"http://{f'[{host}]' if ':' in host else host}:{port}", LOCALSTACK_HOST_ENV)
 
 
 def configured_endpoint(flag: str | None = None) -> EndpointUrl | None:

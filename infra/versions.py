@@ -52,7 +52,8 @@ def provider_versions(terraform_dir: Path) -> dict[str, list[str]]:
     return found
 
 
-def versions_text(terraform_dir: Path) -> str:
+def versions_text(terraform_dir: Path | str) -> str:
+    """The lines; ``terraform_dir`` is the tree, or why there is none (said on the provider's line)."""
     from infra.toolchain import find_terraform
     from policy.scanners._tools import find_tool
 
@@ -66,9 +67,12 @@ def versions_text(terraform_dir: Path) -> str:
         lines.append(f"terraform {version} ({binary})")
     except InputError as exc:
         lines.append(f"terraform: {exc}")
-    pinned = provider_versions(terraform_dir)
-    lines += [f"hashicorp/aws {version} (locked in {', '.join(roots)})" for version, roots in sorted(pinned.items())] \
-        or [f"hashicorp/aws: no lock file under {terraform_dir}"]
+    if isinstance(terraform_dir, str):
+        lines.append(f"hashicorp/aws: {terraform_dir}")
+    else:
+        pinned = sorted(provider_versions(terraform_dir).items())
+        locked = [f"hashicorp/aws {version} (locked in {', '.join(roots)})" for version, roots in pinned]
+        lines += locked or [f"hashicorp/aws: no lock file under {terraform_dir}"]
     for scanner in ("checkov", "trivy"):
         try:
             binary = find_tool(scanner)

@@ -193,10 +193,11 @@ def terraform_env(project, toolchain, request, tmp_path_factory):
     anything still tagged as the root's. A leftover, or a failed destroy, fails the test with the
     names and the path of the kept state file. `terraform_dir` applies a (broken) copy of the tree.
     """
-    given = request.config.getoption("--aws-endpoint")
+    given = configured_endpoint(request.config.getoption("--aws-endpoint"))  # the one order (EMULATOR.md)
     real_aws = request.config.getoption("--real-aws")
     if real_aws and given:
-        raise pytest.UsageError("--real-aws and --aws-endpoint are exclusive: AWS itself, or another endpoint")
+        raise pytest.UsageError(f"--real-aws and an endpoint ({given.source}) are exclusive: AWS itself, or "
+                                "another endpoint")
 
     @contextmanager
     def make(env: str, *, terraform_dir: Path | None = None, apply_extra: tuple[str, ...] = ()) -> Iterator[AppliedEnv]:
@@ -206,7 +207,7 @@ def terraform_env(project, toolchain, request, tmp_path_factory):
             if real_aws:
                 endpoint = None  # AWS itself: the caller's credentials; destroyed and inventoried all the same
             elif given:
-                endpoint = given.rstrip("/")
+                endpoint = given
                 check_reachable(endpoint)
             else:
                 endpoint = cleanup.enter_context(manager.running(state_dir=work.state_dir / "emulator")).endpoint

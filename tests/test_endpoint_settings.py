@@ -90,8 +90,11 @@ def test_ignore_configured_endpoint_urls_switches_the_sdk_settings_off(clean_env
 
 
 @pytest.mark.parametrize(("variables", "needle"), [
-    ({"AWS_ENDPOINT_URL_S3": "http://s3:9000"}, "name an endpoint for some services only; set AWS_ENDPOINT_URL"),
     ({"AWS_ENDPOINT_URL": "localhost:4566"}, "'localhost:4566' (from AWS_ENDPOINT_URL) is not an http(s) URL"),
+    ({"AWS_ENDPOINT_URL": "http://emu:port"}, "(from AWS_ENDPOINT_URL) has a port that is not a number"),
+    ({"AWS_ENDPOINT_URL": "http://emu:4566", "AWS_ENDPOINT_URL_S3": "localhost:9000"},
+     "the AWS SDK settings' endpoint for s3 is not usable: Invalid endpoint: localhost:9000"),
+    ({"LOCALSTACK_HOST": "http://localhost:4566"}, "is not host[:port]"),
     ({PROJECT_ENV: "ftp://x"}, f"(from {PROJECT_ENV}) is not an http(s) URL"),
     ({"LOCALSTACK_HOST": "host:port"}, "LOCALSTACK_HOST='host:port' is not host[:port]"),
     ({"AWS_PROFILE": "nowhere", "AWS_ENDPOINT_URL": "http://x:1"}, "the AWS shared config cannot be read"),
@@ -101,8 +104,40 @@ def test_a_bad_setting_is_one_clear_error(clean_env, variables, needle):
     for name, value in variables.items():
         env.setenv(name, value)
     with pytest.raises(InfraError) as raised:
-        configured_endpoint()
+        configured_endpoint().for_service("s3")
     assert needle in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_per_service_settings_alone_or_on_aws_itself_name_no_emulator(clean_env):
+    """Real AWS stays real AWS: no fake credentials for a VPC endpoint, nothing refused."""
+    env, _ = clean_env
+    env.setenv("AWS_ENDPOINT_URL_S3", "http://s3:9000")
+    env.setenv("AWS_ENDPOINT_URL_STS", "")  # an empty value is no setting, as for botocore
+    assert configured_endpoint() is None
+    env.setenv("AWS_ENDPOINT_URL", "https://vpce-0abc.kms.us-east-1.vpce.amazonaws.com")
+    assert configured_endpoint() is None  # so AwsSession uses the caller's credential chain, never "test"
+
+
+@pytest.mark.parametrize(("value", "url"), [
+    ("localhost", "http://localhost:4566"), ("ls.internal:4567", "http://ls.internal:4567"),
+    ("[::1]", "http://[::1]:4566"), ("[::1]:4570", "http://[::1]:4570"),
+])
+def test_localstack_host_is_host_and_port(clean_env, value, url):
+    env, _ = clean_env
+    env.setenv("LOCALSTACK_HOST", value)
+    assert configured_endpoint() == url
+
+
+def test_an_endpoint_url_survives_copy_and_pickle(clean_env):
+    import copy
+    import pickle
+
+    env, _ = clean_env
+    env.setenv("AWS_ENDPOINT_URL", "http://base:4566")
+    env.setenv("AWS_ENDPOINT_URL_S3", "http://s3:9000")
+    endpoint = configured_endpoint()
+    for clone in (copy.deepcopy(endpoint), pickle.loads(pickle.dumps(endpoint))):
+        assert (clone, clone.source, clone.for_service("s3")) == (endpoint, "AWS_ENDPOINT_URL", "http://s3:9000")
 
 
 def test_for_service_takes_a_plain_url_or_none():

@@ -38,3 +38,20 @@ def test_pre_commit_passes_on_the_clean_tree(tmp_path):
     config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
     assert len(results) == sum(len(repo["hooks"]) for repo in config["repos"]), "every hook ran"
     assert all(line.endswith("Passed") for line in results), proc.stdout
+
+
+@pytest.mark.parametrize("hook", ["env-policy.sh", "terraform-validate.sh"])
+def test_a_hook_fails_when_a_step_before_its_checks_fails(tmp_path, hook):
+    """The list of touched roots (or the toolchain's settings) failing must fail the hook, not pass it
+    with nothing checked."""
+    hooks = tmp_path / "scripts" / "hooks"
+    hooks.mkdir(parents=True)
+    (hooks / hook).write_text((REPO_ROOT / "scripts" / "hooks" / hook).read_text())
+    (hooks / "roots.sh").write_text("#!/usr/bin/env bash\necho 'roots: broken' >&2\nexit 3\n")
+    for script in hooks.iterdir():
+        script.chmod(0o755)
+    (tmp_path / ".venv").symlink_to(REPO_ROOT / ".venv")
+    proc = subprocess.run(["bash", str(hooks / hook), "terraform/envs/dev/main.tf"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "roots: broken" in proc.stderr

@@ -100,7 +100,10 @@ def gate(ctx: CliContext, env: str, aws_endpoint: str | None, report_dir: Path |
     toolchain = load_toolchain(project.state_dir)
     source = toolchain.mirror or "registry"
     ctx.progress.say(f"terraform {toolchain.version}; provider source: {source} ({toolchain.mirror_origin})")
-    endpoint_url = configured_endpoint(aws_endpoint) or "embedded emulator"
+    chosen = configured_endpoint(aws_endpoint)
+    # The cache key holds the per-service SDK settings too: a plan made against other endpoints is another plan.
+    endpoint_url = "embedded emulator" if chosen is None else " ".join(
+        [chosen, *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL_") and v)])
     cache = GateCache(project, toolchain.version, toolchain.mirror, scanners=not no_scanners,
                       endpoint=endpoint_url, enabled=not no_cache)
     with ExitStack() as running:
@@ -183,7 +186,7 @@ def policy(ctx: CliContext, env: str, plan_json: Path | None, fmt: str, output: 
     from policy import reports, runner
     from policy.rules import ALL_RULES
 
-    fmt = _default_format(fmt, "text")
+    fmt = _default_format(fmt, "text") if output is None else (fmt or "text")  # annotations act on stdout only
     if list_rules:
         click.echo(docs.rules_table(), nl=False)
         return

@@ -8,6 +8,7 @@ checks exit 1; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -34,7 +35,11 @@ def _print_versions(ctx: click.Context, _param: click.Parameter, value: bool) ->
     from infra.versions import versions_text
 
     terraform_dir = ctx.params.get("terraform_dir") or os.environ.get("INFRA_TERRAFORM_DIR")
-    click.echo(versions_text(Project.discover(terraform_dir or None).terraform_dir), nl=False)
+    try:
+        tree: Path | str = Project.discover(terraform_dir or None).terraform_dir
+    except InputError as exc:  # --version reports what is missing rather than failing on it
+        tree = str(exc)
+    click.echo(versions_text(tree), nl=False)
     ctx.exit(0)
 
 

@@ -76,7 +76,7 @@ def render(results: Sequence[EnvResult], limit: int = ANNOTATIONS_PER_LEVEL) -> 
     for result in results:
         for name, status in failed_steps(result):
             text = f"{result.env}: step {name} {status}"
-            entries["error"].append((text, {"title": f"{result.env}: {name}"}, f"error: {text}"))
+            entries["error"].append((text, {"title": f"{result.env}: {name}"}, escape_data(f"error: {text}")))
     quiet = 0
     for result in results:
         for finding in ordered(result.findings):
@@ -86,7 +86,9 @@ def render(results: Sequence[EnvResult], limit: int = ANNOTATIONS_PER_LEVEL) -> 
                 continue
             file, line = _file(finding, result.env), finding.line or 1
             title = f"{finding.rule} {finding.title}".strip()
-            plain = f"{level}: {file}:{line}: {finding.rule} {result.env}: {finding.resource}: {finding.message}"
+            # A plain log line, escaped too: a message must not start a workflow command of its own.
+            plain = escape_data(f"{level}: {file}:{line}: {finding.rule} {result.env}: {finding.resource}: "
+                                f"{finding.message}")
             entries[level].append((_message(finding, result.env), {"file": file, "line": line, "title": title}, plain))
     lines: list[str] = []
     overflow: list[str] = []

@@ -3,8 +3,9 @@
 # root and bootstrap that the changed files touch (scripts/hooks/roots.sh): one run for all of them
 # when every root is touched (one start-up instead of four), else one run a root.
 set -euo pipefail
-mapfile -t roots < <(scripts/hooks/roots.sh "$@")
-[ "${#roots[@]}" -gt 0 ] || exit 0
+list=$(scripts/hooks/roots.sh "$@")  # assigned first: a failure stops here (set -e)
+[ -n "$list" ] || exit 0
+mapfile -t roots <<<"$list"
 every=$(find terraform/envs -mindepth 1 -maxdepth 1 -type d | wc -l)
 if [ "${#roots[@]}" -eq $((every + 1)) ]; then
   exec .venv/bin/infra --quiet policy --env all --no-scanners

@@ -4,11 +4,13 @@
 # own .terraform stays untouched), from the provider source the project chose (`infra toolchain
 # env`: the offline mirror when there is one), so the hook runs offline.
 set -euo pipefail
-eval "$(.venv/bin/infra toolchain env)"
+toolchain=$(.venv/bin/infra toolchain env)  # assigned first: a failure stops here (set -e)
+eval "$toolchain"
+list=$(scripts/hooks/roots.sh "$@")
 validate() {
   local root=$1 out
   export TF_DATA_DIR="$PWD/.infra/pre-commit/${root//\//_}"
-  if ! out=$(terraform -chdir="$root" init -backend=false -input=false -no-color 2>&1); then
+  if ! out=$(terraform -chdir="$root" init -backend=false -input=false -lockfile=readonly -no-color 2>&1); then
     printf '%s: terraform init failed:\n%s\n' "$root" "$out"; return 1
   fi
   if ! out=$(terraform -chdir="$root" validate -no-color 2>&1); then
@@ -19,7 +21,7 @@ pids=()
 while read -r root; do
   [ -n "$root" ] || continue
   validate "$root" & pids+=("$!")
-done < <(scripts/hooks/roots.sh "$@")
+done <<<"$list"
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 exit $status
