@@ -17,7 +17,6 @@ costs, so the output can say when a budget is impossible rather than bend the nu
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -26,7 +25,7 @@ from typing import Any
 
 from core import reading
 from policy import catalog
-from policy.model import PolicyInputError, Resource, Unknown, module_of
+from policy.model import PolicyInputError, Resource, Unknown, acu, module_of, serverless_scaling
 
 PRICES_FILE = Path(__file__).parent / "data" / "prices.yaml"
 
@@ -302,16 +301,6 @@ def usd(value: float, unit: bool = False) -> str:
     return f"${value:,.2f}"
 
 
-def _blocks(r: Resource, name: str) -> list[dict]:
-    """A nested block as a list of dicts, whatever a plan put there (Resource.blocks expects a list)."""
-    value = r.values.get(name)
-    if isinstance(value, dict):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, dict)]
-    return []
-
-
 def _known(value: Any) -> bool:
     return value is not None and not isinstance(value, Unknown)
 
@@ -327,17 +316,6 @@ def _int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return None
-
-
-def _number(value: Any) -> float | None:
-    """A capacity such as 0.5 ACU, from a number or a numeric string; None otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except (ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
 
 
 class _Estimator:
@@ -451,11 +429,10 @@ class _Estimator:
         usage's active hours apply to it alone; any other runs every hour of the month. The
         average is clamped into the cluster's range, and a running instance has at least 0.5 ACU.
         """
-        clusters = [c for c in self.of_type("aws_rds_cluster") if module_of(c.address) == module_of(r.address)]
-        scaling = _blocks(clusters[0], "serverlessv2_scaling_configuration") if len(clusters) == 1 else []
-        low = _number(scaling[0].get("min_capacity")) if scaling else None
-        high = _number(scaling[0].get("max_capacity")) if scaling else None
-        if low is None or high is None:
+        found = serverless_scaling(r, self.of_type("aws_rds_cluster"))
+        cluster, scaling = found if found else (None, {})
+        low, high = acu(scaling.get("min_capacity")), acu(scaling.get("max_capacity"))
+        if cluster is None or low is None or high is None:
             self.unpriced(r, "Aurora Serverless v2 (scaling range unknown)", None, "ACU-hours",
                           f"{r.address}: no serverlessv2_scaling_configuration found on its cluster")
             return
@@ -468,7 +445,7 @@ class _Estimator:
         if low == 0:
             hours = min(self.usage["aurora_active_hours"], self.hours)
             how = f"{_num(hours)} h running, paused the rest"
-            self.note(f"{clusters[0].address}: its instances pause only while no client holds a connection "
+            self.note(f"{cluster.address}: its instances pause only while no client holds a connection "
                       "open; an application pool that keeps idle connections keeps them running every hour")
         else:
             hours, how = self.hours, "never pauses"
@@ -573,7 +550,7 @@ class _Estimator:
         subnets = r.get("subnets")
         if isinstance(subnets, list) and subnets and all(_known(s) for s in subnets):
             return len(subnets), "one per subnet"
-        mappings = _blocks(r, "subnet_mapping")
+        mappings = r.blocks("subnet_mapping")
         if mappings:
             return len(mappings), "one per subnet mapping"
         if self._public_subnets is None:  # counted once: a plan can hold many load balancers
@@ -644,12 +621,11 @@ class _Estimator:
 
     def _capacity_strategy(self, service: Resource) -> list[dict]:
         """The service's capacity provider strategy, else its cluster's default; [] for a launch type."""
-        strategy = _blocks(service, "capacity_provider_strategy")
+        strategy = service.blocks("capacity_provider_strategy")
         if strategy or _known(service.get("launch_type")):
             return strategy
-        defaults = [b for c in self.of_type("aws_ecs_cluster_capacity_providers")
-                    for b in _blocks(c, "default_capacity_provider_strategy")]
-        return defaults if len(self.of_type("aws_ecs_cluster_capacity_providers")) == 1 else []
+        associations = self.of_type("aws_ecs_cluster_capacity_providers")
+        return associations[0].blocks("default_capacity_provider_strategy") if len(associations) == 1 else []
 
     @staticmethod
     def _split(tasks: int, strategy: list[dict]) -> tuple[float, float]:
@@ -697,7 +673,7 @@ class _Estimator:
             return
         if not catalog.is_valid_fargate(cpu, memory):
             self.note(f"{definition.address}: {cpu} CPU / {memory} MiB is not a valid Fargate size; priced as given")
-        platform = _blocks(definition, "runtime_platform")
+        platform = definition.blocks("runtime_platform")
         arm = bool(platform) and platform[0].get("cpu_architecture") == "ARM64"
         arch = "Linux/ARM" if arm else "Linux/x86"
         vcpus, gbs = cpu / 1024, memory / 1024
@@ -719,7 +695,7 @@ class _Estimator:
                 r, f"{kind}, {_num(vcpus)} vCPU / {_num(gbs)} GB {arch} ({how})",
                 at_low * self.hours, "task-hours", per_task_hour, quantity_max=at_high * self.hours,
             )
-        network = _blocks(r, "network_configuration")
+        network = r.blocks("network_configuration")
         if network and network[0].get("assign_public_ip") is True:
             ip = self.price("public_ipv4", "address_hour")
             if ip:
@@ -751,7 +727,7 @@ class _Estimator:
             self.add(r, f"Logs stored ({how})", stored, "GB-months", storage)
 
     def alarm(self, r: Resource) -> None:
-        queries = _blocks(r, "metric_query")
+        queries = r.blocks("metric_query")
         metrics = max(1, sum(1 for q in queries if q.get("metric")))
         period = _int(r.get("period"))
         high = period is not None and period < 60
@@ -772,7 +748,7 @@ class _Estimator:
     def secret(self, r: Resource) -> None:
         p = self.price("secrets_manager", "secret_month")
         if p:
-            count = 1 + len(_blocks(r, "replica"))
+            count = 1 + len(r.blocks("replica"))
             self.add(r, "Secrets Manager secret" + (f" + {count - 1} replicas" if count > 1 else ""), count,
                      "secret-months", p)
 

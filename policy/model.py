@@ -8,6 +8,8 @@ known yet is an `Unknown`, never None: None means "not set", which a rule may we
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import Enum, StrEnum
 from typing import Any
@@ -117,11 +119,32 @@ class Resource:
     def blocks(self, name: str) -> list[dict[str, Any]]:
         """A nested block as a list of dicts, whatever shape the source gave it."""
         value = self.values.get(name)
-        if value is None or isinstance(value, Unknown):
-            return []
         if isinstance(value, dict):
             return [value]
-        return [v for v in value if isinstance(v, dict)]
+        if isinstance(value, list):
+            return [v for v in value if isinstance(v, dict)]
+        return []  # absent, unknown, or not a block at all (a hostile `name = 5`)
+
+
+def acu(value: Any) -> float | None:
+    """An Aurora Serverless v2 capacity (0.5, 2, "2" in a plan) as a finite number >= 0; None for anything
+    else (unknown, text, a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def serverless_scaling(instance: Resource, clusters: Iterable[Resource]) -> tuple[Resource, dict[str, Any]] | None:
+    """The cluster of an Aurora instance (the one aws_rds_cluster in its module) and that cluster's
+    serverlessv2_scaling_configuration block; None without exactly one cluster or without the block."""
+    module = module_of(instance.address)
+    mine = [c for c in clusters if module_of(c.address) == module]
+    scaling = mine[0].blocks("serverlessv2_scaling_configuration") if len(mine) == 1 else []
+    return (mine[0], scaling[0]) if scaling else None
 
 
 def module_of(address: str) -> str:

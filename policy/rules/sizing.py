@@ -13,7 +13,7 @@ from typing import Any
 
 from core.tiers import nat_count
 from policy import catalog
-from policy.model import Finding, Level, Resource, Severity, is_unknown, module_of
+from policy.model import Finding, Level, Resource, Severity, acu, is_unknown, module_of, serverless_scaling
 from policy.rules.base import Context, Rule, as_bool
 
 
@@ -28,13 +28,6 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None
-
-
-def as_number(value: Any) -> float | None:
-    """A capacity such as 2 or 0.5 ACU; None for anything else (unknown, text, a boolean)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 class AuroraClassOffered(Rule):
@@ -372,10 +365,8 @@ class ClassCostGuard(Rule):
             return
         memory = catalog.memory_gib(str(cls))
         if cls == catalog.SERVERLESS_CLASS:  # as large as its maximum capacity
-            module = module_of(resource.address)
-            clusters = [c for c in ctx.of_type("aws_rds_cluster") if module_of(c.address) == module]
-            scaling = clusters[0].blocks("serverlessv2_scaling_configuration") if len(clusters) == 1 else []
-            high = as_number(scaling[0].get("max_capacity")) if scaling else None
+            found = serverless_scaling(resource, ctx.of_type("aws_rds_cluster"))
+            high = acu(found[1].get("max_capacity")) if found else None
             memory = None if high is None else high * catalog.serverless_v2()["gib_per_acu"]
         for prod in ctx.policy.get("production_tiers", []):
             prod_tier = ctx.all_tiers.get(prod)

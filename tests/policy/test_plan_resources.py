@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy.model import PolicyInputError, Source, Unknown, has_unknown, is_unknown
+from policy.model import PolicyInputError, Resource, Source, Unknown, has_unknown, is_unknown
 from policy.plan import resources_from_plan, summary
 
 
@@ -232,3 +232,11 @@ def test_summary_of_malformed_plan(bad):
 def test_summary_of_real_plans(plans):
     for plan in plans.values():
         assert summary(plan.data) == {"add": len(plan.changes), "change": 0, "destroy": 0}
+
+
+@pytest.mark.parametrize("value", [5, "text", True, None, [1, "x"]])
+def test_a_value_that_is_not_a_block_has_no_blocks(value):
+    """A hostile `network_configuration = 5` (or a plan's odd value) reads as no block, never a crash."""
+    resource = Resource(address="aws_ecs_service.s", type="aws_ecs_service", values={"network_configuration": value},
+                        env="dev", source=Source.PLAN)
+    assert resource.blocks("network_configuration") == []

@@ -15,6 +15,10 @@ locals {
   deploy_role_arn      = "${local.iam}:role/${var.project}-deploy-${var.environment}"
   plan_role_arn        = "${local.iam}:role/${var.project}-plan-${var.environment}"
   permissions_boundary = "${local.iam}:policy/${var.project}-boundary-${var.environment}"
+
+  # Without NAT the private subnets have no way out (to ECR, say): the tasks run in the public
+  # subnets with their own addresses, reachable only from the ALB's security group.
+  tasks_in_public_subnets = local.tier.network.nat_gateways == "none"
 }
 
 module "security" {
@@ -152,20 +156,18 @@ module "feature_flags" {
 module "service" {
   source = "../service"
 
-  name               = local.name
-  region             = var.region
-  cpu                = local.tier.service.cpu
-  memory             = local.tier.service.memory
-  min_tasks          = local.tier.service.min_tasks
-  max_tasks          = local.tier.service.max_tasks
-  cpu_target_percent = local.tier.service.cpu_target_percent
-  cpu_architecture   = local.tier.service.cpu_architecture
-  fargate_spot       = local.tier.service.fargate_spot
-  vpc_id             = module.network.vpc_id
-  # Without NAT the private subnets have no way out (to ECR, say): the tasks run in the public
-  # subnets with their own addresses, reachable only from the ALB's security group.
-  subnet_ids            = local.tier.network.nat_gateways == "none" ? module.network.public_subnet_ids : module.network.private_subnet_ids
-  assign_public_ip      = local.tier.network.nat_gateways == "none"
+  name                  = local.name
+  region                = var.region
+  cpu                   = local.tier.service.cpu
+  memory                = local.tier.service.memory
+  min_tasks             = local.tier.service.min_tasks
+  max_tasks             = local.tier.service.max_tasks
+  cpu_target_percent    = local.tier.service.cpu_target_percent
+  cpu_architecture      = local.tier.service.cpu_architecture
+  fargate_spot          = local.tier.service.fargate_spot
+  vpc_id                = module.network.vpc_id
+  subnet_ids            = local.tasks_in_public_subnets ? module.network.public_subnet_ids : module.network.private_subnet_ids
+  assign_public_ip      = local.tasks_in_public_subnets
   alb_security_group_id = module.load_balancer.security_group_id
   target_group_arn      = module.load_balancer.target_group_arn
   container_image       = coalesce(var.container_image, "${module.registry.repository_url}:bootstrap")
