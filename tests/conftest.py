@@ -27,6 +27,13 @@ from infra.workspace import prepare
 # asserts what a terminal gets unless a test asks for that format (tests/policy/test_github_annotations.py).
 os.environ.pop("GITHUB_ACTIONS", None)
 
+# Terraform and its AWS provider are Go programs that build the provider's whole schema (some 1,500
+# resource types) in every process: with Go's default GOGC=100 much of that is garbage collection.
+# At 400 a `terraform test` of a module takes 30% less CPU and a plan 18% less, for about 0.1 GiB more
+# memory a process (measured on the network module and dev's plan). The suite is CPU-bound on two cores.
+# A GOGC the caller set wins.
+os.environ.setdefault("GOGC", "400")
+
 # A test that uses any of these applies a whole env: it belongs to the `apply` lane (see the Makefile).
 APPLYING_FIXTURES = {"live", "live_stacks", "terraform_env"}
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from infra.emulator import EmulatorInfo, running, start, stop
+from infra.emulator import PATCH_NAMES, EmulatorError, EmulatorInfo, running
+from infra.emulator.background import HOST, tail
+from infra.emulator.manager import MOTO
 
 REGION = "us-east-1"
 # One attempt only: a gap must show up as an error, not as minutes of retries. The time-outs are
@@ -50,32 +54,64 @@ def aws(emulator: EmulatorInfo) -> Callable[[str], object]:
     return lambda service: make_client(emulator.endpoint, service)
 
 
+def _wait_ready(pid: int, endpoint: str, log: Path) -> None:
+    """Until the fork answers; an EmulatorError with its log if it exits first or never answers."""
+    deadline = time.monotonic() + MOTO.start_timeout  # a ceiling only a hang reaches
+    while not MOTO.answers(endpoint, timeout=1.0):
+        stat = Path(f"/proc/{pid}/stat")
+        exited = not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        if exited or time.monotonic() > deadline:
+            why = "exited" if exited else f"did not answer within {MOTO.start_timeout:.0f}s"
+            raise EmulatorError(f"emulator fork {pid} {why}; last lines of {log}:\n{tail(log)}")
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="session")
 def without_patch(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[str], Callable[[str], object]]]:
     """``without_patch("name")("s3")``: a client for an emulator with only that patch left out.
 
-    Each such emulator starts on first use and all of them stop at the end of
-    the session, whatever happens.
+    Each such emulator starts on first use, forked from one process that has imported moto once
+    (fork_server.py: a fresh one costs some 2.5 CPU-s, and there are some 35), and serves as
+    ``python -m infra.emulator.server --no-warm --disable-patch NAME`` would. All of them stop at the
+    end of the session, whatever happens: closing the fork server's stdin stops it and every fork.
     """
-    started: dict[str, Path] = {}
+    logs = tmp_path_factory.mktemp("without-patch")
+    with open(logs / "fork_server.log", "wb") as server_log:
+        forks = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fork_server.py"))],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=server_log, text=True)
     factories: dict[str, Callable[[str], object]] = {}
 
     def factory(patch: str) -> Callable[[str], object]:
+        if patch not in PATCH_NAMES:
+            raise ValueError(f"unknown emulator patch {patch!r}")
         if patch not in factories:
-            state_dir = tmp_path_factory.mktemp(f"without-{patch}")
-            started[patch] = state_dir
-            # No warm-up: a gap test makes a call or two (one attempt each, 30 s to answer); about 2 s saved
-            # on each of some 35 emulators.
-            info = start(state_dir=state_dir, disabled_patches=[patch], warm=False)
-            factories[patch] = lambda service: make_client(info.endpoint, service)
+            log = logs / f"{patch}.log"
+            forks.stdin.write(f"{patch} {log}\n")
+            forks.stdin.flush()
+            reply = forks.stdout.readline().split()
+            if len(reply) != 2:
+                raise EmulatorError(f"the fork server stopped:\n{tail(logs / 'fork_server.log')}")
+            pid, port = map(int, reply)
+            endpoint = f"http://{HOST}:{port}"
+            _wait_ready(pid, endpoint, log)
+
+            def clients(service: str, endpoint: str = endpoint) -> object:
+                return make_client(endpoint, service)
+
+            clients.log = log  # the fork's own log: what it applied, what it served
+            factories[patch] = clients
         return factories[patch]
 
     try:
+        if forks.stdout.readline().strip() != "ready":
+            raise EmulatorError(f"the fork server did not start:\n{tail(logs / 'fork_server.log')}")
         yield factory
     finally:
-        # Stop them side by side: each takes most of a second to shut down.
-        with ThreadPoolExecutor() as pool:
-            for state_dir in started.values():
-                pool.submit(stop, state_dir)
+        forks.stdin.close()
+        try:
+            forks.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            forks.kill()
+            forks.wait()

@@ -39,6 +39,18 @@ def test_every_patch_has_a_gap_test() -> None:
     assert sorted(GAP_TESTS) == sorted(PATCH_NAMES)
 
 
+def test_a_gap_emulator_applies_every_patch_but_its_own(without_patch: Callable[[str], Aws]) -> None:
+    # The gap emulators are forks of one process (conftest.py): each must be the server that
+    # `--disable-patch NAME` starts, with every other patch in and nothing of another fork's.
+    logs = {name: without_patch(name).log.read_text() for name in PATCH_NAMES[:2]}
+    for name, log in logs.items():
+        applied = next(line for line in log.splitlines() if line.startswith("patches applied: "))
+        assert applied.removeprefix("patches applied: ").split(", ") == [p for p in PATCH_NAMES if p != name]
+        assert f"patches disabled: {name}\n" in log
+    with pytest.raises(ValueError, match="unknown emulator patch"):
+        without_patch("no_such_patch")
+
+
 # ---- RDS ------------------------------------------------------------------------------------------
 
 
