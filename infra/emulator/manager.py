@@ -86,9 +86,10 @@ def stop(state_dir: Path = DEFAULT_STATE_DIR) -> bool:
 
 
 def running(port: int | None = None, state_dir: Path = DEFAULT_STATE_DIR, disabled_patches: Iterable[str] = (),
-            timeout: float | None = None) -> AbstractContextManager[EmulatorInfo]:
-    """Run an emulator for the duration of a ``with`` block; always stops it."""
-    return MOTO.running(port=port, state_dir=state_dir, timeout=timeout, disabled_patches=disabled_patches)
+            timeout: float | None = None, warm: bool = True) -> AbstractContextManager[EmulatorInfo]:
+    """Run an emulator for the duration of a ``with`` block; always stops it (``warm`` as for ``start``)."""
+    return MOTO.running(port=port, state_dir=state_dir, timeout=timeout, disabled_patches=disabled_patches,
+                        warm=warm)
 
 
 def reset(endpoint: str, timeout: float = 10.0) -> None:

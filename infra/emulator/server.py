@@ -18,7 +18,6 @@ import argparse
 import os
 import signal
 import sys
-import time
 from collections.abc import Mapping
 from types import FrameType
 
@@ -133,14 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"infra.emulator.server: {exc}", file=sys.stderr)
         return 2
 
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from infra.emulator.invocations import STARTED_KEY, ReplayRetriedInvocations, operation
+    from infra.emulator.handler import EmulatorRequestHandler
+    from infra.emulator.invocations import ReplayRetriedInvocations
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -151,17 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"services warmed: {'(none: --no-warm)' if args.no_warm else ', '.join(warm(dispatcher))}", flush=True)
     app = ReplayRetriedInvocations(dispatcher)
 
-    class LoggingRequestHandler(MotoRequestHandler):
-        """Says in the log when an answer could not be written (werkzeug drops that silently)."""
-
-        def connection_dropped(self, error: BaseException, environ: dict | None = None) -> None:
-            environ = environ or {}
-            started = environ.get(STARTED_KEY)
-            took = f" {time.monotonic() - started:.2f} s after the request" if started is not None else ""
-            print(f"connection dropped while answering {operation(environ)}{took}: {error!r}", flush=True)
-
     try:
-        server = make_server(args.host, args.port, app, threaded=True, request_handler=LoggingRequestHandler,
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=EmulatorRequestHandler,
                              fd=args.fd)
     except OSError as exc:
         where = f"{args.host}:{args.port}"

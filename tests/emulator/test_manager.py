@@ -28,7 +28,8 @@ from infra.emulator.manager import STATE_FILE
 
 pytestmark = pytest.mark.emulator
 
-
+# The servers here start with warm=False (some 2 CPU-s less each) but in the warm-up's own test:
+# what they test is the manager and the server's options, not a burst of first calls.
 
 def _gone(pid: int) -> bool:
     try:
@@ -39,7 +40,7 @@ def _gone(pid: int) -> bool:
 
 
 def test_start_status_stop_lifecycle(tmp_path: Path, client_for: Callable[[str, str], Any]) -> None:
-    info = start(state_dir=tmp_path)
+    info = start(state_dir=tmp_path, warm=False)
     try:
         assert status(tmp_path) == info
         state = json.loads((tmp_path / STATE_FILE).read_text())
@@ -60,7 +61,7 @@ def test_start_status_stop_lifecycle(tmp_path: Path, client_for: Callable[[str, 
 
 def test_stop_is_idempotent(tmp_path: Path) -> None:
     assert stop(tmp_path) is False
-    start(state_dir=tmp_path)
+    start(state_dir=tmp_path, warm=False)
     assert stop(tmp_path) is True
     assert stop(tmp_path) is False
 
@@ -93,14 +94,14 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_given_port_is_used(tmp_path: Path) -> None:
     port = free_port()
-    with running(port=port, state_dir=tmp_path) as info:
+    with running(port=port, state_dir=tmp_path, warm=False) as info:
         assert info.port == port
 
 
 def test_second_start_in_same_state_dir_is_refused(tmp_path: Path) -> None:
-    with running(state_dir=tmp_path) as info:
+    with running(state_dir=tmp_path, warm=False) as info:
         with pytest.raises(EmulatorError, match="already running"):
-            start(state_dir=tmp_path)
+            start(state_dir=tmp_path, warm=False)
         assert status(tmp_path) == info
 
 
@@ -113,14 +114,14 @@ def test_server_that_cannot_start_raises_with_log_tail(tmp_path: Path) -> None:
 
 
 def test_running_stops_even_when_the_block_raises(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="boom"), running(state_dir=tmp_path) as info:
+    with pytest.raises(RuntimeError, match="boom"), running(state_dir=tmp_path, warm=False) as info:
         raise RuntimeError("boom")
     assert _gone(info.pid)
     assert not (tmp_path / STATE_FILE).exists()
 
 
 def test_reset_wipes_all_resources(tmp_path: Path, client_for: Callable[[str, str], Any]) -> None:
-    with running(state_dir=tmp_path) as info:
+    with running(state_dir=tmp_path, warm=False) as info:
         s3 = client_for(info.endpoint, "s3")
         s3.create_bucket(Bucket="before-reset")
         reset(info.endpoint)
@@ -133,7 +134,7 @@ def test_disabled_patches_come_from_cli_and_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INFRA_EMULATOR_DISABLE_PATCHES", "appconfig_list_operations")
-    with running(state_dir=tmp_path, disabled_patches=["ecs_service_settings"]) as info:
+    with running(state_dir=tmp_path, disabled_patches=["ecs_service_settings"], warm=False) as info:
         log = info.log_path.read_text()
     assert "patches disabled: appconfig_list_operations, ecs_service_settings\n" in log
     assert "appconfig_list_operations," not in log.split("patches applied:")[1].splitlines()[0]
@@ -155,11 +156,11 @@ def test_server_lists_patches_and_rejects_unknown_names() -> None:
 def test_strict_mode_is_on_unless_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     strict = [name for name in PATCH_NAMES if name.startswith("strict_")]
     assert strict, "no strict patches"
-    with running(state_dir=tmp_path / "default") as info:
+    with running(state_dir=tmp_path / "default", warm=False) as info:
         applied = info.log_path.read_text().split("patches applied:")[1].splitlines()[0]
     assert all(name in applied for name in strict)
     monkeypatch.setenv("INFRA_EMULATOR_STRICT", "0")
-    with running(state_dir=tmp_path / "lenient") as info:
+    with running(state_dir=tmp_path / "lenient", warm=False) as info:
         disabled = info.log_path.read_text().split("patches disabled:")[1].splitlines()[0]
     assert disabled.strip() == ", ".join(strict)
     monkeypatch.setenv("INFRA_EMULATOR_STRICT", "maybe")
