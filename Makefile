@@ -88,7 +88,7 @@ gate: setup
 # --output-sync prints each lane's log whole when it ends. For one test, run .venv/bin/pytest directly.
 LANE_LIVE := apply and not integration and not localstack
 LANE_REST := not apply and not integration and not localstack
-LANE_REST_A_DIRS := tests/policy tests/plan tests/integration tests/test_gate_cache.py
+LANE_REST_A_DIRS := tests/policy tests/plan tests/integration tests/test_gate_cache.py tests/cli/test_stack_cli.py
 test: setup
 	$(BIN)/ruff check core infra policy tests benchmarks
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-lane-live test-lane-rest-a test-lane-rest-b

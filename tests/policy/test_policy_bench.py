@@ -49,6 +49,10 @@ def test_the_benchmark_times_our_engine_on_every_env(plans_dir, plans):
         assert cells[3:] == ["-", "-", "-"], cells  # no checkov
 
 
+# A second proof, in `make test-integration`: the default suite runs checkov on every real root and
+# plan (tests/policy/test_scanners.py) and this script without it (above); what is left is the
+# script's checkov column, which `make bench` prints.
+@pytest.mark.integration
 def test_the_benchmark_compares_with_checkov(plans_dir):
     rows = bench("--repeat", "1", "--plans", str(plans_dir), "--envs", "dev")
     assert set(rows) == {("dev", "hcl"), ("dev", "plan"), ("all", "hcl"), ("all", "plan"), ("all", "both")}
