@@ -15,7 +15,8 @@ request body, and reads the body from a connection its writer has just closed. S
 answer that fits the client's read buffer (4 KiB in Go's Transport, more than almost every answer
 here) is whole in that buffer when the headers are parsed, and a close can no longer take it. A
 larger answer can still lose its tail to that close; the SDK's retry of the call is then answered
-from the first attempt (invocations.py).
+from the first attempt (invocations.py). An answer the app gives without a length gets one
+(with_content_length): werkzeug would send it chunked, its last chunk in a late second write.
 
 Import this module only after moto's settings and the patches are in (server.main does).
 """
@@ -23,38 +24,98 @@ Import this module only after moto's settings and the patches are in (server.mai
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 from infra.emulator.invocations import STARTED_KEY, operation
 
-# Buffered up to this size, an answer leaves in one write (werkzeug flushes after each chunk the app
-# yields, and moto's answers are one chunk); a larger one goes out as it comes.
+# Held up to this size, an answer leaves in one write; a larger one goes out in writes of about this size.
 ANSWER_BUFFER = 256 * 1024
 
 
+class AnswerWriter:
+    """The handler's ``wfile``: holds what is written until a flush sends it in one ``sendall``. A send
+    that fails drops what it held, so the failure is seen (and logged) once, not again at each later
+    flush or at close."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._held = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self._held += data
+        if len(self._held) >= ANSWER_BUFFER:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data, self._held = bytes(self._held), bytearray()
+            self._sock.sendall(data)
+
+    def close(self) -> None:
+        self._held = bytearray()
+        self.closed = True
+
+
+def with_content_length(app: Callable) -> Callable:
+    """WSGI middleware: an answer with neither Content-Length nor Transfer-Encoding gets its length.
+    werkzeug would send it chunked, and write the last chunk only after its 10 ms drain, a second
+    write; moto builds every answer whole in memory, so holding it costs nothing."""
+
+    def answer(environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        started: list[Any] = []
+        parts: list[bytes] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            started[:] = [status, list(headers), exc_info]
+            return parts.append  # the WSGI write callable
+
+        chunks = app(environ, hold)
+        try:
+            parts.extend(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status, headers, exc_info = started
+        body = b"".join(parts)
+        framed = {name.lower() for name, _ in headers} & {"content-length", "transfer-encoding"}
+        bodiless = environ.get("REQUEST_METHOD") == "HEAD" or status[:1] == "1" or status[:3] in ("204", "304")
+        if not framed and not bodiless:
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers, exc_info)
+        return [body]
+
+    return answer
+
+
 class EmulatorRequestHandler(MotoRequestHandler):
-    wbufsize = ANSWER_BUFFER
+    _continue_sent = False
+
+    def setup(self) -> None:
+        super().setup()
+        self.wfile = AnswerWriter(self.connection)
 
     def handle_expect_100(self) -> bool:
-        # http.server writes the interim "100 Continue" and then waits for the body: with a buffered
-        # writer it must go out at once, or the client waits for it.
+        # http.server writes the interim "100 Continue" and then waits for the body: it must go out at
+        # once, or the client waits for it.
         super().handle_expect_100()
         self.wfile.flush()
+        self._continue_sent = True
         return True
 
     def run_wsgi(self) -> None:
-        # werkzeug would write a second "100 Continue" (http.server sent one already).
-        del self.headers["Expect"]
+        # werkzeug writes its own "100 Continue" without a flush (a second one when http.server sent it,
+        # which it does only for the exact value): one, at once.
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            if not self._continue_sent:
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+                self.wfile.flush()
+            del self.headers["Expect"]
         super().run_wsgi()
-
-    def finish(self) -> None:
-        # A client that has gone leaves the unsent answer in the buffer, and closing the writer tries it
-        # once more; connection_dropped has said so already.
-        try:
-            super().finish()
-        except ConnectionError:
-            self.rfile.close()
 
     def connection_dropped(self, error: BaseException, environ: dict | None = None) -> None:
         """Say in the log when an answer could not be written (werkzeug drops that silently)."""

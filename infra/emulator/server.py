@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
-    from infra.emulator.handler import EmulatorRequestHandler
+    from infra.emulator.handler import EmulatorRequestHandler, with_content_length
     from infra.emulator.invocations import ReplayRetriedInvocations
 
     signal.signal(signal.SIGTERM, _stop)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"patches disabled: {', '.join(sorted(set(disabled))) or '(none)'}", flush=True)
     dispatcher = DomainDispatcherApplication(create_backend_app)
     print(f"services warmed: {'(none: --no-warm)' if args.no_warm else ', '.join(warm(dispatcher))}", flush=True)
-    app = ReplayRetriedInvocations(dispatcher)
+    app = with_content_length(ReplayRetriedInvocations(dispatcher))
 
     try:
         server = make_server(args.host, args.port, app, threaded=True, request_handler=EmulatorRequestHandler,

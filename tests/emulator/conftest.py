@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from core.project import REPO_ROOT
 from infra.emulator import PATCH_NAMES, EmulatorError, EmulatorInfo, running
 from infra.emulator.background import HOST, tail
 from infra.emulator.manager import MOTO
@@ -80,7 +82,14 @@ def without_patch(
     logs = tmp_path_factory.mktemp("without-patch")
     with open(logs / "fork_server.log", "wb") as server_log:
         forks = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fork_server.py"))],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=server_log, text=True)
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=server_log, text=True,
+                                 cwd=REPO_ROOT)
+
+    def reply() -> list[str]:
+        """The fork server's next line, split; [] when it says nothing within the start ceiling."""
+        if not select.select([forks.stdout], [], [], MOTO.start_timeout)[0]:
+            return []
+        return forks.stdout.readline().split()
     factories: dict[str, Callable[[str], object]] = {}
 
     def factory(patch: str) -> Callable[[str], object]:
@@ -90,10 +99,10 @@ def without_patch(
             log = logs / f"{patch}.log"
             forks.stdin.write(f"{patch} {log}\n")
             forks.stdin.flush()
-            reply = forks.stdout.readline().split()
-            if len(reply) != 2:
-                raise EmulatorError(f"the fork server stopped:\n{tail(logs / 'fork_server.log')}")
-            pid, port = map(int, reply)
+            answer = reply()
+            if len(answer) != 2:
+                raise EmulatorError(f"the fork server stopped or hung:\n{tail(logs / 'fork_server.log')}")
+            pid, port = map(int, answer)
             endpoint = f"http://{HOST}:{port}"
             _wait_ready(pid, endpoint, log)
 
@@ -105,7 +114,7 @@ def without_patch(
         return factories[patch]
 
     try:
-        if forks.stdout.readline().strip() != "ready":
+        if reply() != ["ready"]:
             raise EmulatorError(f"the fork server did not start:\n{tail(logs / 'fork_server.log')}")
         yield factory
     finally:

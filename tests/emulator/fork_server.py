@@ -15,6 +15,8 @@ When stdin closes (the test session ends, or dies), every fork still running is 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import importlib
 import os
 import signal
@@ -49,6 +51,11 @@ def fork_emulator(patch: str, log_path: str) -> tuple[int, int]:
         code = 70
         try:
             os.setsid()
+            _stop_with_parent()
+            # moto's random source was seeded here, once: each fork gets its own ids, as a fresh server would.
+            from moto.moto_api._internal import mock_random
+
+            mock_random.seed()
             log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(log, 1)
             os.dup2(log, 2)
@@ -65,6 +72,13 @@ def fork_emulator(patch: str, log_path: str) -> tuple[int, int]:
             os._exit(code)
     listener.close()  # the fork holds its own copy
     return pid, port
+
+
+def _stop_with_parent() -> None:
+    """A fork gets SIGTERM when this process dies, however it dies (Linux's PR_SET_PDEATHSIG), so no
+    emulator outlives the session."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
 
 
 def stop_all(pids: list[int]) -> None:
