@@ -80,6 +80,11 @@ WARM_REGION = "us-east-1"
 WARM_ACCOUNT = "123456789012"
 
 
+def moto_service(service: str) -> str:
+    """moto's name for a service the roots point at the emulator (the provider's endpoint key)."""
+    return "applicationautoscaling" if service == "appautoscaling" else service
+
+
 def warm(app) -> list[str]:
     """Build, before the first request, what moto otherwise builds lazily inside it.
 
@@ -103,7 +108,7 @@ def warm(app) -> list[str]:
     models = {name.replace("-", ""): name for name in botocore.session.Session().get_available_services()}
     warmed = []
     for service in ENDPOINT_SERVICES:
-        moto_name = "applicationautoscaling" if service == "appautoscaling" else service
+        moto_name = moto_service(service)
         app.app_instances.setdefault(moto_name, app.create_app(moto_name))
         backends = get_backend(moto_name)[WARM_ACCOUNT]
         _ = backends[WARM_REGION if WARM_REGION in backends.regions else "aws"]

@@ -38,8 +38,7 @@ def preload() -> None:
     for name in PATCH_NAMES:
         importlib.import_module(f"infra.emulator.patches.{name}")
     for service in ENDPOINT_SERVICES:
-        moto_name = "applicationautoscaling" if service == "appautoscaling" else service
-        importlib.import_module(f"moto.{moto_name}.urls")  # its responses and models too
+        importlib.import_module(f"moto.{server.moto_service(service)}.urls")  # its responses and models too
     importlib.import_module("moto.moto_server.werkzeug_app")
 
 
